@@ -1,0 +1,416 @@
+"""Typed configuration schema and its validation.
+
+One dataclass per config group. Every field carries its unit in the name or docstring, and its
+range and source in ``field(metadata=...)``: ``range`` is ``(low, high)`` (``None`` = open),
+``choices`` a tuple of allowed strings, ``src`` the literature anchor or ``[A]`` for a stated
+assumption (see SCIENCE.md §2). :func:`validate` walks the tree and reports every violation at
+once, naming the key, the value and the allowed range.
+
+This module is pure Python: the Hydra front end registers these classes with its ConfigStore
+(``experiments/cli.py``); the model never imports Hydra.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, of the wrong type or out of range."""
+
+
+def _f(default: Any, *, range: tuple | None = None, choices: tuple | None = None,
+       src: str = "[A]", length: int | None = None) -> Any:
+    meta = {"range": range, "choices": choices, "src": src, "length": length}
+    if isinstance(default, list):
+        return field(default_factory=lambda d=default: list(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class SimConfig:
+    """Clock, calendar and recording."""
+
+    horizon_days: int = _f(365, range=(1, 36500))
+    warmup_days: int = _f(60, range=(0, 36500), src="[A] discard the empty-and-idle start")
+    calendar: str = _f("business", choices=("business", "always"))
+    business_hours: list[float] = _f([9.0, 17.0], range=(0.0, 24.0), length=2,
+                                     src="[A] one 8-hour shift")
+    workdays: list[int] = _f([0, 1, 2, 3, 4], range=(0, 6), src="[A] Monday..Friday (0 = Monday)")
+    stalled_after_working_hours: float = _f(16.0, range=(0.0, None),
+                                            src="[A] two working days untouched in a queue")
+    record_tickets: bool = _f(True)
+    record_events: bool = _f(False)
+    progress: bool = _f(True)
+
+
+@dataclass
+class DemandConfig:
+    """Ticket arrivals: a non-homogeneous Poisson process (Brown et al. 2005, JASA 100:36-50)."""
+
+    pattern: str = _f("profile", choices=("profile", "flat"),
+                      src="flat = homogeneous Poisson (queueing-theory checks)")
+    tickets_per_day: float = _f(110.0, range=(0.0, None),
+                                src="[A] org-wide mean per calendar day at the start")
+    hourly_profile: list[float] = _f(
+        [0.2, 0.15, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.4, 2.0, 2.1, 2.0,
+         1.7, 1.9, 2.0, 1.9, 1.6, 1.1, 0.7, 0.5, 0.4, 0.35, 0.3, 0.25],
+        range=(0.0, None), length=24, src="Brown et al. 2005 (intraday shape); [A] values")
+    weekday_profile: list[float] = _f([1.15, 1.1, 1.05, 1.05, 1.0, 0.35, 0.3],
+                                      range=(0.0, None), length=7, src="[A] quiet weekends")
+
+
+@dataclass
+class ProductConfig:
+    """Issue-class catalogue: K classes over D domains."""
+
+    service: str = _f("lognormal", choices=("lognormal", "exponential"),
+                      src="Brown et al. 2005 (service times close to lognormal)")
+    mean_work_hours: float = _f(0.6, range=(1e-6, None),
+                                src="[A] expert work 10/45/180 min simple/medium/complex")
+    service_cv: float = _f(1.0, range=(0.05, 5.0), src="Brown et al. 2005 (CV about 1)")
+    class_work_spread: float = _f(0.8, range=(0.0, 3.0),
+                                  src="[A] sd of log class mean work, tied to complexity")
+    domains: int = _f(8, range=(1, 64))
+    classes: int = _f(200, range=(1, 100000), src="computed: BPIC 2013 (Zipf over ~200 classes)")
+    zipf_s: float = _f(1.2, range=(0.0, 5.0), src="computed: BPIC 2013, s about 1.0-1.2")
+    complexity_mean: float = _f(0.42, range=(0.01, 0.99), src="[A] tuned to level mix 0.60/0.33/0.07")
+    complexity_concentration: float = _f(4.0, range=(0.1, 1000.0), src="[A] Beta a+b")
+    scriptable_share: float = _f(0.6, range=(0.0, 1.0), src="[A] share of classes with a script")
+    off_pattern_share: float = _f(0.25, range=(0.0, 1.0),
+                                  src="[A] share of a class's tickets the script does not fit")
+    engineering_share: float = _f(0.07, range=(0.0, 1.0), src="computed: BPIC 2013 L3 share 0.072")
+    specialist_share: float = _f(0.08, range=(0.0, 1.0), src="[A] volume in specialist domains")
+    specialist_domains: int = _f(1, range=(0, 63), src="[A]")
+    setup_root_share: float = _f(0.4, range=(0.0, 1.0),
+                                 src="[A] classes whose root cause is the customer's setup")
+
+
+@dataclass
+class SegmentConfig:
+    """One customer segment."""
+
+    name: str = _f("smb")
+    share: float = _f(0.7, range=(0.0, 1.0))
+    mrr: float = _f(400.0, range=(0.0, None), src="[A] monthly recurring revenue")
+    ticket_intensity: float = _f(1.0, range=(0.0, None), src="[A] relative tickets per customer")
+
+
+def _default_segments() -> list[SegmentConfig]:
+    return [SegmentConfig("smb", 0.70, 400.0, 1.0),
+            SegmentConfig("mid_market", 0.25, 3000.0, 2.5),
+            SegmentConfig("enterprise", 0.05, 20000.0, 6.0)]
+
+
+@dataclass
+class CustomersConfig:
+    """Customer population (loyalty and networks come with the customers mechanism)."""
+
+    count: int = _f(1500, range=(1, 10_000_000))
+    segments: list[SegmentConfig] = field(default_factory=_default_segments,
+                                          metadata={"src": "[A] SMB / mid-market / enterprise"})
+    domains_used_mean: float = _f(3.0, range=(1.0, None), src="[A] product domains a customer uses")
+    activity_sigma: float = _f(0.8, range=(0.0, 5.0), src="[A] lognormal spread of ticket rates")
+
+
+@dataclass
+class TeamConfig:
+    headcount: int = _f(0, range=(0, 100000))
+
+
+@dataclass
+class L1Config:
+    headcount: int = _f(22, range=(0, 100000))
+    mandate_complexity: float = _f(0.5, range=(0.0, 1.0), src="[A] L1 may resolve up to this")
+    triage_minutes: float = _f(10.0, range=(0.0, None), src="[A] L1 time before escalating")
+    script_time_factor: float = _f(0.5, range=(0.01, 10.0),
+                                   src="[A] scripted resolution time / expert work")
+    script_close_max_p: float = _f(0.5, range=(0.0, 1.0),
+                                   src="[A] off-pattern tickets closed with the script, at saturation")
+    script_close_half_load: float = _f(2.0, range=(1e-6, None),
+                                       src="[A] queued tickets per L1 person at half saturation")
+
+
+@dataclass
+class L2Config:
+    headcount: int = _f(10, range=(0, 100000))
+    diagnose_minutes: float = _f(30.0, range=(0.0, None), src="[A] time to confirm a bug")
+    push_back_p: float = _f(0.35, range=(0.0, 1.0),
+                            src="[A] within-mandate escalations sent back to L1 (BPIC 2013: 15.5 % moved down)")
+    false_bug_p: float = _f(0.15, range=(0.0, 1.0),
+                            src="[A] complex non-bugs escalated to engineering, scaled by 1 - proficiency")
+
+
+@dataclass
+class EngineeringConfig:
+    headcount: int = _f(4, range=(0, 100000))
+    mean_fix_hours: float = _f(4.0, range=(1e-6, None), src="[A] engineering work per bug")
+    channel_context_loss: float = _f(0.0, range=(0.0, 1.0),
+                                     src="[A] owned designs' engineering channel, relative to "
+                                         "org.handoff.context_loss_p (0 = full context, DESIGN 6)")
+
+
+@dataclass
+class SpecialistsConfig:
+    headcount: int = _f(3, range=(0, 100000))
+
+
+@dataclass
+class PodsConfig:
+    count: int = _f(4, range=(0, 10000))
+    size: int = _f(6, range=(0, 10000))
+    breadth: int = _f(4, range=(1, 64), src="[A] domains each generalist is certified in")
+
+
+@dataclass
+class HandoffConfig:
+    writeup_minutes: float = _f(6.0, range=(0.0, None), src="[A] SCIENCE.md section 2")
+    rebuild_minutes: float = _f(8.0, range=(0.0, None), src="[A] receiver reads into an unseen ticket")
+    context_loss_p: float = _f(0.3, range=(0.0, 1.0),
+                               src="[A]; structured notes cut loss ~25 % (Starmer et al. 2014)")
+    context_retention: float = _f(0.8, range=(0.0, 1.0), src="[A] context kept by a hand-off that is not lost")
+    reexplain_minutes: float = _f(5.0, range=(0.0, None), src="[A] staff time to re-ask the customer")
+
+
+@dataclass
+class EscalationConfig:
+    """``mechanistic`` decides from complexity, mandate and skill; ``bernoulli`` is the
+    queueing-theory mode (V2): L1 works every ticket, then escalates with probability ``p``
+    independently of the ticket; L2 resolves; a resolved ticket reopens with ``reopen_p``."""
+
+    mode: str = _f("mechanistic", choices=("mechanistic", "bernoulli"))
+    p: float = _f(0.3, range=(0.0, 1.0))
+    reopen_p: float = _f(0.0, range=(0.0, 0.99))
+    l2_work_factor: float = _f(1.0, range=(1e-6, None),
+                               src="bernoulli mode: L2 mean work / product.mean_work_hours")
+
+
+@dataclass
+class PilotConfig:
+    start_day: int = _f(90, range=(0, None))
+    duration_days: int = _f(91, range=(1, None), src="a quarter")
+    segment: str = _f("mid_market")
+    treated_share: float = _f(0.5, range=(0.01, 0.99), src="[A] half treated, half matched control")
+    pod_size: int = _f(4, range=(1, 10000), src="[A] drawn from the L2 team")
+
+
+@dataclass
+class OrgConfig:
+    design: str = _f("tiered", choices=("tiered", "generalist", "pilot"))
+    ownership: str = _f("named", choices=("named", "pod"))
+    queue_discipline: str = _f("fcfs", choices=("fcfs", "priority"),
+                               src="van Dijk & van der Sluis 2008 (priority for short work)")
+    info_request_p: float = _f(0.3, range=(0.0, 1.0),
+                               src="[A]; Gupta et al. 2018: 57 % of IT tickets ask the user for input")
+    reply_wait_hours: float = _f(6.0, range=(0.0, None), src="[A] mean customer reply delay (calendar h)")
+    close_minutes: float = _f(10.0, range=(0.0, None), src="[A] closing with the customer after a fix")
+    reopen_delay_hours: float = _f(48.0, range=(0.0, None), src="[A] mean delay before a reopen")
+    wrong_fix_reopen_p: float = _f(0.08, range=(0.0, 1.0),
+                                   src="[A] x (1 - proficiency); BPIC 2013 overall reopen 6.8 %")
+    script_reopen_p: float = _f(0.3, range=(0.0, 1.0), src="[A] off-pattern script close reopens")
+    l1: L1Config = field(default_factory=L1Config)
+    l2: L2Config = field(default_factory=L2Config)
+    engineering: EngineeringConfig = field(default_factory=EngineeringConfig)
+    specialists: SpecialistsConfig = field(default_factory=SpecialistsConfig)
+    pods: PodsConfig = field(default_factory=PodsConfig)
+    handoff: HandoffConfig = field(default_factory=HandoffConfig)
+    escalation: EscalationConfig = field(default_factory=EscalationConfig)
+    pilot: PilotConfig = field(default_factory=PilotConfig)
+
+
+@dataclass
+class SalaryConfig:
+    """Loaded annual salary (US, x1.3), BLS OEWS; generalist premium [A]."""
+
+    l1: float = _f(45000.0, range=(0.0, None), src="BLS OEWS user support x1.3")
+    l2: float = _f(63000.0, range=(0.0, None), src="BLS OEWS network support")
+    generalist: float = _f(80000.0, range=(0.0, None), src="[A] premium over L2")
+    specialist: float = _f(90000.0, range=(0.0, None), src="[A]")
+    engineer: float = _f(135000.0, range=(0.0, None), src="BLS OEWS developers 130-145k")
+
+
+@dataclass
+class ProficiencyConfig:
+    """Starting proficiency in [0, 1] per role (constant while ``learning`` is not modelled)."""
+
+    l1: float = _f(0.7, range=(0.0, 1.0), src="[A]")
+    l2: float = _f(0.9, range=(0.0, 1.0), src="[A]")
+    generalist: float = _f(0.9, range=(0.0, 1.0), src="[A] in certified domains")
+    specialist: float = _f(0.95, range=(0.0, 1.0), src="[A]")
+    engineer: float = _f(0.95, range=(0.0, 1.0), src="[A]")
+    spread: float = _f(0.05, range=(0.0, 0.5), src="[A] sd across people")
+
+
+@dataclass
+class WorkforceConfig:
+    salary: SalaryConfig = field(default_factory=SalaryConfig)
+    proficiency: ProficiencyConfig = field(default_factory=ProficiencyConfig)
+    novice_multiplier: float = _f(1.65, range=(1.0, 10.0),
+                                  src="De Grip, Sauermann & Sieben 2016 (+64 % in year one)")
+
+
+@dataclass
+class MechanismsConfig:
+    """Switches for the mechanisms this version implements (DESIGN.md section 5)."""
+
+    handoff_overhead: bool = _f(True)
+    reopen: bool = _f(True)
+
+
+@dataclass
+class Config:
+    seed: int = _f(0, range=(0, 2**63 - 1))
+    sim: SimConfig = field(default_factory=SimConfig)
+    demand: DemandConfig = field(default_factory=DemandConfig)
+    product: ProductConfig = field(default_factory=ProductConfig)
+    customers: CustomersConfig = field(default_factory=CustomersConfig)
+    org: OrgConfig = field(default_factory=OrgConfig)
+    workforce: WorkforceConfig = field(default_factory=WorkforceConfig)
+    mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
+    # Front-end bookkeeping (ignored by the model): the experiment's name and the output root.
+    experiment: str = _f("default")
+    regime: str = _f("none")
+
+
+# ------------------------------------------------------------------------------------------------
+def _range_text(lo, hi) -> str:
+    if lo is not None and hi is not None:
+        return f"between {lo} and {hi}"
+    if lo is not None:
+        return f">= {lo}"
+    return f"<= {hi}"
+
+
+def _check_value(key: str, value: Any, ftype: Any, meta: dict, errors: list[str]) -> None:
+    rng, choices = meta.get("range"), meta.get("choices")
+    values = value if isinstance(value, list) else [value]
+    if meta.get("length") is not None and isinstance(value, list) and len(value) != meta["length"]:
+        errors.append(f"{key} = {value!r}: needs exactly {meta['length']} values")
+    for v in values:
+        if isinstance(v, bool) and "bool" not in str(ftype):
+            errors.append(f"{key} = {v!r}: expected a number, got a boolean")
+        elif choices is not None and v not in choices:
+            errors.append(f"{key} = {v!r}: allowed values are {', '.join(choices)}")
+        elif rng is not None and isinstance(v, int | float):
+            lo, hi = rng
+            if (lo is not None and v < lo) or (hi is not None and v > hi) or v != v:
+                errors.append(f"{key} = {v!r}: must be {_range_text(lo, hi)}")
+
+
+def _walk(obj: Any, prefix: str, errors: list[str]) -> None:
+    for f in dataclasses.fields(obj):
+        key = f"{prefix}{f.name}"
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            _walk(value, key + ".", errors)
+        elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+            for i, item in enumerate(value):
+                _walk(item, f"{key}[{i}].", errors)
+        else:
+            _check_value(key, value, f.type, dict(f.metadata), errors)
+
+
+def _cross_checks(cfg: Config, errors: list[str]) -> None:
+    sim, prod, org = cfg.sim, cfg.product, cfg.org
+    if sim.warmup_days >= sim.horizon_days:
+        errors.append(f"sim.warmup_days = {sim.warmup_days}: must be < sim.horizon_days "
+                      f"({sim.horizon_days})")
+    if sim.calendar == "business":
+        lo, hi = sim.business_hours
+        if not lo < hi:
+            errors.append(f"sim.business_hours = {sim.business_hours}: start must be before end")
+        if not sim.workdays:
+            errors.append("sim.workdays = []: at least one working weekday is needed")
+    if sum(cfg.demand.hourly_profile) <= 0 or sum(cfg.demand.weekday_profile) <= 0:
+        errors.append("demand.hourly_profile / weekday_profile: need a positive total")
+    spec = prod.specialist_domains if prod.specialist_share > 0 else 0
+    if prod.specialist_share > 0 and prod.specialist_domains < 1:
+        errors.append(f"product.specialist_domains = {prod.specialist_domains}: must be >= 1 "
+                      "when product.specialist_share > 0")
+    if spec >= prod.domains:
+        errors.append(f"product.specialist_domains = {prod.specialist_domains}: must be < "
+                      f"product.domains ({prod.domains}) when product.specialist_share > 0")
+    regular = prod.domains - spec
+    if spec and org.specialists.headcount < 1:
+        errors.append(f"org.specialists.headcount = {org.specialists.headcount}: must be >= 1 "
+                      "when product.specialist_share > 0")
+    if prod.engineering_share > 0 and org.engineering.headcount < 1:
+        errors.append(f"org.engineering.headcount = {org.engineering.headcount}: must be >= 1 "
+                      "when product.engineering_share > 0")
+    if abs(sum(s.share for s in cfg.customers.segments) - 1.0) > 1e-6:
+        errors.append("customers.segments[*].share: shares must sum to 1, got "
+                      f"{sum(s.share for s in cfg.customers.segments):.4f}")
+    if org.design in ("tiered", "pilot"):
+        if org.l1.headcount < 1:
+            errors.append(f"org.l1.headcount = {org.l1.headcount}: must be >= 1 for design "
+                          f"{org.design}")
+        if org.l2.headcount < 1 and (org.escalation.mode == "mechanistic" or org.escalation.p > 0):
+            errors.append(f"org.l2.headcount = {org.l2.headcount}: must be >= 1 for design "
+                          f"{org.design}")
+    if org.design == "generalist":
+        if org.pods.count < 1 or org.pods.size < 1:
+            errors.append(f"org.pods.count = {org.pods.count}, org.pods.size = {org.pods.size}: "
+                          "both must be >= 1 for design generalist")
+        if org.pods.breadth > regular:
+            errors.append(f"org.pods.breadth = {org.pods.breadth}: must be <= the "
+                          f"{regular} non-specialist product domains")
+        elif org.pods.size * org.pods.breadth < regular:
+            errors.append(f"org.pods.size x org.pods.breadth = {org.pods.size * org.pods.breadth}: "
+                          f"a pod must cover all {regular} non-specialist domains")
+    if org.design == "pilot":
+        names = [s.name for s in cfg.customers.segments]
+        if org.pilot.segment not in names:
+            errors.append(f"org.pilot.segment = {org.pilot.segment!r}: allowed values are "
+                          f"{', '.join(names)}")
+        if org.pilot.pod_size > org.l2.headcount:
+            errors.append(f"org.pilot.pod_size = {org.pilot.pod_size}: must be <= "
+                          f"org.l2.headcount ({org.l2.headcount})")
+        if org.pilot.start_day >= sim.horizon_days:
+            errors.append(f"org.pilot.start_day = {org.pilot.start_day}: must be < "
+                          f"sim.horizon_days ({sim.horizon_days})")
+
+
+def validate(cfg: Config) -> Config:
+    """Check every value and cross-constraint; raise :class:`ConfigError` listing all problems."""
+    errors: list[str] = []
+    _walk(cfg, "", errors)
+    if not errors:
+        _cross_checks(cfg, errors)
+    if errors:
+        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(errors))
+    return cfg
+
+
+def from_dict(data: dict) -> Config:
+    """Build a :class:`Config` from a nested plain dict (unknown keys are an error)."""
+
+    def build(cls: type, d: dict, prefix: str) -> Any:
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs = {}
+        for k, v in d.items():
+            if k not in known:
+                raise ConfigError(f"invalid configuration:\n  - {prefix}{k}: unknown key; "
+                                  f"allowed keys are {', '.join(known)}")
+            sub = _subclass(cls, k)
+            if sub is not None and isinstance(v, dict):
+                kwargs[k] = build(sub, v, f"{prefix}{k}.")
+            elif k == "segments" and isinstance(v, list):
+                kwargs[k] = [build(SegmentConfig, s, f"{prefix}{k}[{i}].") for i, s in enumerate(v)]
+            else:
+                kwargs[k] = v
+        return cls(**kwargs)
+
+    return build(Config, data, "")
+
+
+def _subclass(cls: type, name: str) -> type | None:
+    default = cls()
+    value = getattr(default, name)
+    return type(value) if dataclasses.is_dataclass(value) else None
+
+
+def to_dict(cfg: Config) -> dict:
+    return dataclasses.asdict(cfg)

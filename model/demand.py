@@ -1,0 +1,97 @@
+"""Ticket demand: a non-homogeneous Poisson process, and each ticket's intrinsic properties.
+
+Arrivals are piecewise-constant in the hour (exact for a rate constant within each hour): the
+count in hour h of day d is Poisson(rate x weekday weight x hourly weight), placed uniformly in
+the hour. Every draw here comes from the ``demand`` and ``tickets`` streams, and the number of
+draws never depends on the org design, so one seed gives every design the identical tickets.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from model.catalogue import Catalogue
+from model.config import Config
+from model.population import CustomerSampler
+from model.tickets import Ticket
+
+TICKET_CONCENTRATION = 10.0  # [A] Beta a+b of a ticket's complexity around its class mean
+
+
+class DayArrivals:
+    """One day's arrivals, as columns; ``make(i)`` builds the i-th ticket record when it arrives."""
+
+    __slots__ = ("times", "next", "_cols", "_first_id")
+
+    def __init__(self, times: list[float], cols: tuple, first_id: int) -> None:
+        self.times = times
+        self.next = 0
+        self._cols = cols
+        self._first_id = first_id
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def make(self, i: int) -> Ticket:
+        cls, cust, dom, cx, onp, eng, spec, work, ework, prio = (c[i] for c in self._cols)
+        return Ticket(self._first_id + i, cust, cls, dom, cx, onp, eng, spec, work, ework,
+                      self.times[i], prio)
+
+
+class Demand:
+    """Draws each day's tickets."""
+
+    def __init__(self, cfg: Config, catalogue: Catalogue, sampler: CustomerSampler,
+                 demand_gen: np.random.Generator, ticket_gen: np.random.Generator) -> None:
+        d, p = cfg.demand, cfg.product
+        self.cat, self.sampler = catalogue, sampler
+        self.dg, self.tg = demand_gen, ticket_gen
+        self.base_rate = d.tickets_per_day
+        self.scale = 1.0  # demand multiplier (customer growth / churn change it)
+        if d.pattern == "flat":
+            self.hour_w = np.full(24, 1.0 / 24)
+            self.day_w = np.ones(7)
+        else:
+            self.hour_w = np.asarray(d.hourly_profile, float) / sum(d.hourly_profile)
+            self.day_w = np.asarray(d.weekday_profile, float) / np.mean(d.weekday_profile)
+        self.exponential = p.service == "exponential"
+        self.mean_work = p.mean_work_hours
+        self.sigma = math.sqrt(math.log(1 + p.service_cv ** 2))
+        self.fix_mean = cfg.org.engineering.mean_fix_hours
+        self._off_pattern = p.off_pattern_share
+        self.next_id = 0
+
+    def day(self, day: int) -> DayArrivals:
+        rates = self.base_rate * self.scale * self.day_w[day % 7] * self.hour_w
+        counts = self.dg.poisson(rates)
+        n = int(counts.sum())
+        times = np.repeat(np.arange(24, dtype=float), counts) + self.dg.random(n)
+        times.sort()
+        times += 24.0 * day
+        cols = self._properties(n)
+        arr = DayArrivals(times.tolist(), cols, self.next_id)
+        self.next_id += n
+        return arr
+
+    def _properties(self, n: int) -> tuple:
+        cat, g = self.cat, self.tg
+        cls = np.minimum(np.searchsorted(cat.cdf, g.random(n), side="right"), cat.classes - 1)
+        dom = cat.domain[cls]
+        customers = self.sampler.pick(dom, g.random(n))
+        cm = cat.complexity[cls]
+        cx = g.beta(cm * TICKET_CONCENTRATION, (1 - cm) * TICKET_CONCENTRATION)
+        on_pattern = g.random(n) >= self._off_pattern
+        needs_eng = g.random(n) < cat.eng_p[cls]
+        spec = cat.specialist_domain[dom]
+        if self.exponential:  # theory mode: memoryless work with the catalogue-wide mean
+            work = self.mean_work * g.standard_exponential(n)
+            ework = self.fix_mean * g.standard_exponential(n)
+        else:
+            s = self.sigma
+            work = cat.work_h[cls] * np.exp(s * g.standard_normal(n) - s * s / 2)
+            ework = self.fix_mean * np.exp(s * g.standard_normal(n) - s * s / 2)
+        prio = cat.work_h[cls]
+        return (cls.tolist(), customers, dom.tolist(), cx.tolist(), on_pattern.tolist(),
+                needs_eng.tolist(), spec.tolist(), work.tolist(), ework.tolist(), prio.tolist())

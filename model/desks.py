@@ -1,0 +1,174 @@
+"""Desks: a team's (or pod's) queues and its register of idle people.
+
+A desk keeps one queue per *key*: a single key (0) for a tiered team, one per product domain for
+a pod of generalists, so a person pulls only work they are certified for. Idle people are kept in
+insertion-ordered dicts per key, so finding a free person never scans the whole team.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+
+
+class FifoQueue:
+    """First come, first served."""
+
+    __slots__ = ("_q",)
+
+    def __init__(self) -> None:
+        self._q: deque = deque()
+
+    def push(self, prio: float, seq: int, ticket) -> None:
+        self._q.append((0.0, seq, ticket))
+
+    def head(self):
+        return self._q[0] if self._q else None
+
+    def pop(self):
+        return self._q.popleft()[2]
+
+    def __len__(self) -> int:
+        return len(self._q)
+
+    def items(self) -> list:
+        return list(self._q)
+
+    def drain(self) -> list:
+        items = [x[2] for x in self._q]
+        self._q.clear()
+        return items
+
+
+class PriorityQueue:
+    """Non-preemptive priority: the smallest ``prio`` (the class's expected work) first, FCFS within."""
+
+    __slots__ = ("_q",)
+
+    def __init__(self) -> None:
+        self._q: list = []
+
+    def push(self, prio: float, seq: int, ticket) -> None:
+        heapq.heappush(self._q, (prio, seq, ticket))
+
+    def head(self):
+        return self._q[0] if self._q else None
+
+    def pop(self):
+        return heapq.heappop(self._q)[2]
+
+    def __len__(self) -> int:
+        return len(self._q)
+
+    def items(self) -> list:
+        return sorted(self._q)
+
+    def drain(self) -> list:
+        items = [x[2] for x in sorted(self._q)]
+        self._q.clear()
+        return items
+
+
+class Desk:
+    """A team or pod: where tickets queue and whose members pull them.
+
+    Args:
+        name: unique node name in the org graph.
+        kind: the rule set its members follow (``l1``, ``l2``, ``engineering``, ``specialist``,
+            ``pod``).
+        level: support line for ``max_level`` (1, 2 or 3).
+        keys: queue keys (``(0,)`` or the domains served).
+        discipline: ``fcfs`` or ``priority``.
+    """
+
+    def __init__(self, name: str, kind: str, level: int, keys: tuple[int, ...],
+                 discipline: str = "fcfs") -> None:
+        self.name, self.kind, self.level = name, kind, level
+        self.by_domain = keys != (0,) or kind == "pod"
+        self.keys = keys
+        qcls = PriorityQueue if discipline == "priority" else FifoQueue
+        self.queues = {k: qcls() for k in keys}
+        self.idle: dict[int, dict] = {k: {} for k in keys}
+        self.members: list = []
+        self.queued = 0  # tickets waiting in this desk's queues
+        self.redirect = None  # desk that takes over this desk's tickets once it has no members
+
+    def key_for(self, ticket) -> int:
+        return ticket.domain if self.by_domain else 0
+
+    def person_keys(self, person) -> tuple[int, ...]:
+        if not self.by_domain:
+            return (0,)
+        return tuple(k for k in person.certified if k in self.queues)
+
+    # --- membership -------------------------------------------------------------------------
+    def add_member(self, person) -> None:
+        person.desk = self
+        person.desk_keys = self.person_keys(person)
+        self.members.append(person)
+        if person.ticket is None:
+            self.set_idle(person)
+
+    def remove_member(self, person) -> None:
+        self.set_busy(person)
+        self.members.remove(person)
+
+    # --- idle register ----------------------------------------------------------------------
+    def set_idle(self, person) -> None:
+        for k in person.desk_keys:
+            self.idle[k][person] = None
+
+    def set_busy(self, person) -> None:
+        for k in person.desk_keys:
+            self.idle[k].pop(person, None)
+
+    def take_idle(self, key: int, preferred=None):
+        """An idle person for ``key`` (``preferred`` if idle), marked busy; else ``None``."""
+        idle = self.idle.get(key)
+        if not idle:
+            return None
+        person = preferred if preferred is not None and preferred in idle else next(iter(idle))
+        self.set_busy(person)
+        return person
+
+    def idle_people(self) -> list:
+        seen: dict = {}
+        for reg in self.idle.values():
+            for p in reg:
+                seen[p] = None
+        return list(seen)
+
+    # --- queues -----------------------------------------------------------------------------
+    def push(self, ticket, key: int, seq: int) -> None:
+        self.queues[key].push(ticket.prio, seq, ticket)
+        self.queued += 1
+
+    def next_for(self, person):
+        """Pop the best queued ticket this person may take (oldest / highest priority head)."""
+        keys = person.desk_keys
+        if len(keys) == 1:
+            q = self.queues[keys[0]]
+            if not q:
+                return None
+            self.queued -= 1
+            return q.pop()
+        best, best_q = None, None
+        for k in keys:
+            q = self.queues[k]
+            h = q.head()
+            if h is not None and (best is None or h[:2] < best[:2]):
+                best, best_q = h, q
+        if best_q is None:
+            return None
+        self.queued -= 1
+        return best_q.pop()
+
+    def queued_tickets(self) -> list:
+        return [x[2] for q in self.queues.values() for x in q.items()]
+
+    def drain(self) -> list:
+        out = []
+        for q in self.queues.values():
+            out.extend(q.drain())
+        self.queued = 0
+        return out

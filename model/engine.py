@@ -1,0 +1,208 @@
+"""The event-driven ticket engine, in continuous time (hours as floats).
+
+Tickets live on the engine's own binary heap, never as Mesa agents or Mesa events (each of those
+costs several times a whole ticket's budget). The engine owns the mechanics every design shares:
+queueing at desks, one ticket per person at a time, work that pauses outside shifts, hand-offs
+(counting, ping-pong, context loss), waits for the customer's reply that hold no one, and
+reopenings. *What* happens to a ticket after a piece of work is decided by the routing policy
+(``model/routing.py``); the engine only carries it out.
+
+Event kinds on the heap: ``FINISH`` (a person completes a piece of work), ``READY`` (a ticket
+arrives at a desk after a customer reply, a reopen delay or a hand-off), ``SHIFT`` (a shift
+starts: idle people pull queued work). Arrivals are merged in from the day's sorted arrival
+array without passing through the heap.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from itertools import count
+
+FINISH, READY, SHIFT = 0, 1, 2
+
+
+class Engine:
+    """Runs ticket events in time order and keeps the per-event counters."""
+
+    def __init__(self, calendar, recorder, stalled_after_h: float) -> None:
+        self.cal = calendar
+        self.rec = recorder
+        self.policy = None  # set by the model once the org is built
+        self.stalled_after_h = stalled_after_h
+        self.heap: list = []
+        self._seq = count()
+        self.now = 0.0
+        self.arrivals = None  # DayArrivals for the day being run
+        self.open_tickets = 0
+        self.in_wait = 0  # tickets waiting for the customer or a reopen
+        self.desks: list = []
+
+    # --- scheduling -------------------------------------------------------------------------
+    def schedule(self, t: float, kind: int, obj, extra=None) -> None:
+        heapq.heappush(self.heap, (t, next(self._seq), kind, obj, extra))
+
+    def schedule_shifts(self, day: int) -> None:
+        for t in self.cal.shift_starts(day):
+            self.schedule(t, SHIFT, None)
+
+    # --- main loop --------------------------------------------------------------------------
+    def run_until(self, t_end: float) -> None:
+        """Process every event with time < ``t_end`` in time order."""
+        heap, arr = self.heap, self.arrivals
+        pop = heapq.heappop
+        a_times = arr.times if arr is not None else ()
+        n_arr = len(a_times)
+        i = arr.next if arr is not None else 0
+        policy = self.policy
+        while True:
+            ta = a_times[i] if i < n_arr else math.inf
+            th = heap[0][0] if heap else math.inf
+            if ta <= th:
+                if ta >= t_end:
+                    break
+                self.now = ta
+                ticket = arr.make(i)
+                i += 1
+                arr.next = i
+                self.open_tickets += 1
+                self.rec.created(ticket)
+                desk, key, preferred = policy.intake(ticket)
+                self.rec.entered(desk.name)
+                self.enqueue(ticket, desk, key, preferred, ta)
+                continue
+            if th >= t_end:
+                break
+            t, _, kind, obj, extra = pop(heap)
+            self.now = t
+            if kind == FINISH:
+                self._finish(obj, t)
+            elif kind == READY:
+                self.in_wait -= 1
+                desk, key, preferred = extra
+                self.enqueue(obj, desk, key, preferred, t)
+            else:
+                self._shift_start(t)
+        self.now = t_end
+
+    # --- queueing and work ------------------------------------------------------------------
+    def enqueue(self, ticket, desk, key: int, preferred, t: float) -> None:
+        """Give the ticket to an idle eligible person at ``desk`` or queue it there."""
+        while desk.redirect is not None and not desk.members:
+            desk = desk.redirect
+            key, preferred = desk.key_for(ticket), None
+        ticket.desk = desk
+        ticket.enq_h = t
+        if self.cal.is_open(t):
+            person = desk.take_idle(key, preferred)
+            if person is not None:
+                self.start(person, ticket, t)
+                return
+        desk.push(ticket, key, next(self._seq))
+        self.rec.queued(ticket, desk, t)
+
+    def start(self, person, ticket, t: float) -> None:
+        waited = t - ticket.enq_h
+        if ticket.first_start_h < 0:
+            ticket.first_start_h = t
+            ticket.wait_h = waited
+        if waited > self.stalled_after_h and not ticket.stalled:
+            if self.cal.working_hours(ticket.enq_h, t) > self.stalled_after_h:
+                ticket.stalled = True
+        person.ticket = ticket
+        hours = self.policy.plan(ticket, person, t)
+        ticket.visits += 1
+        if person.unique_id not in ticket.touched:
+            ticket.touched.append(person.unique_id)
+        person.busy_h += hours
+        ticket.cost_h += hours
+        self.rec.started(ticket, person, t, hours)
+        self.schedule(self.cal.advance(t, hours), FINISH, person)
+
+    def _finish(self, person, t: float) -> None:
+        ticket = person.ticket
+        person.ticket = None
+        person.tickets_worked += 1
+        self.policy.finish(ticket, person, t)
+        self._pull(person, t)
+
+    def _pull(self, person, t: float) -> None:
+        desk = person.desk
+        if desk is None:  # left the organisation
+            return
+        if self.cal.is_open(t):
+            nxt = desk.next_for(person)
+            if nxt is not None:
+                self.start(person, nxt, t)
+                return
+        desk.set_idle(person)
+
+    def _shift_start(self, t: float) -> None:
+        for desk in self.desks:
+            if not desk.queued:
+                continue
+            for person in desk.idle_people():
+                nxt = desk.next_for(person)
+                if nxt is None:
+                    continue
+                desk.set_busy(person)
+                self.start(person, nxt, t)
+                if not desk.queued:
+                    break
+
+    # --- what policies ask the engine to do --------------------------------------------------
+    def handoff(self, ticket, src, dst, key: int, preferred, t: float, lost: bool) -> None:
+        """Move a ticket from desk ``src`` to desk ``dst`` (a team change)."""
+        ticket.handoffs += 1
+        if dst.name in ticket.handed_from:
+            ticket.pingpong = True
+        if src.name not in ticket.handed_from:
+            ticket.handed_from.append(src.name)
+        if dst.level > ticket.max_level:
+            ticket.max_level = dst.level
+        if lost:
+            ticket.context_lost = True
+        self.rec.handoff(ticket, src, dst, t)
+        self.rec.entered(dst.name)
+        self.enqueue(ticket, dst, key, preferred, t)
+
+    def wait_customer(self, ticket, delay_h: float, desk, key: int, preferred, t: float) -> None:
+        """The ticket waits ``delay_h`` calendar hours for the customer, holding no one."""
+        self.in_wait += 1
+        self.rec.waiting(ticket, t)
+        self.schedule(t + delay_h, READY, ticket, (desk, key, preferred))
+
+    def resolve(self, ticket, person, t: float, reopen_after_h: float | None) -> None:
+        """Close the ticket; if ``reopen_after_h`` is set it comes back as a new contact."""
+        ticket.resolved_h = t
+        ticket.resolver = person
+        if reopen_after_h is None:
+            self.open_tickets -= 1
+            self.rec.closed(ticket, t)
+            return
+        self.rec.reopen_scheduled(ticket, t)
+        ticket.reopened += 1
+        ticket.contacts += 1
+        ticket.needs_explain = True
+        ticket.script_failed = ticket.script_failed or ticket.script_closed
+        desk, key, preferred = self.policy.intake(ticket)
+        self.rec.entered(desk.name)
+        self.in_wait += 1
+        self.schedule(t + reopen_after_h, READY, ticket, (desk, key, preferred))
+
+    def release(self, person) -> None:
+        """A person leaves their desk (pilot end, exit): keep them off every idle register."""
+        if person.desk is not None:
+            person.desk.remove_member(person)
+        person.desk = None
+
+    def move(self, person, desk) -> None:
+        """Move a person to another desk; work in hand is finished first."""
+        if person.desk is not None:
+            person.desk.remove_member(person)
+        desk.add_member(person)
+        if person.ticket is None and self.cal.is_open(self.now):
+            nxt = desk.next_for(person)
+            if nxt is not None:
+                desk.set_busy(person)
+                self.start(person, nxt, self.now)

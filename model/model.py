@@ -1,0 +1,173 @@
+"""The Mesa model: one ``step()`` is one calendar day."""
+
+from __future__ import annotations
+
+import mesa
+
+from agents.customer import Customer
+from agents.staff import Role, SupportStaff
+from model.calendar import make_calendar
+from model.catalogue import build_catalogue
+from model.config import Config, validate
+from model.demand import Demand
+from model.engine import Engine
+from model.org import assign_owners, build_org
+from model.population import CustomerSampler, build_customers
+from model.recorder import Recorder
+from model.routing import make_policy
+from model.streams import Streams
+
+
+class TierSimModel(mesa.Model):
+    """A SaaS support organisation under one org design.
+
+    One ``step()`` is one calendar day, in this order:
+
+    1. ``_draw_demand`` — today's tickets, from the ``demand`` and ``tickets`` streams
+       (identical across designs for one seed);
+    2. ``_org_changes`` — dated org changes (the pilot pod forms and later hands back);
+    3. ``_work_tickets`` — the engine works every ticket event until midnight: arrivals, starts,
+       completions, hand-offs, customer replies, reopenings, shift starts;
+    4. ``_record_day`` — one row of the daily series (and Mesa's DataCollector, for the viz).
+
+    Staff and customers are Mesa agents updated by direct calls from the engine; tickets are
+    records on the engine's own heap.
+    """
+
+    def __init__(self, cfg: Config, *, collect: bool = False) -> None:
+        validate(cfg)
+        super().__init__(rng=cfg.seed)
+        self.cfg = cfg
+        self.streams = Streams(cfg.seed)
+        self.day = 0
+        self.catalogue = build_catalogue(cfg.product, self.streams["catalogue"])
+        self.calendar = make_calendar(cfg.sim.calendar, cfg.sim.business_hours, cfg.sim.workdays)
+        self.recorder = Recorder(cfg.sim.record_tickets, cfg.sim.record_events)
+        self.engine = Engine(self.calendar, self.recorder,
+                             cfg.sim.stalled_after_working_hours)
+        self.customers: list[Customer] = build_customers(
+            self, cfg.customers, cfg.product.domains, self.streams["customers"])
+        self.pods: list = []
+        org = build_org(self, cfg, self.streams["staff"])
+        self.desks, self.org_graph, self.staff = org.desks, org.graph, org.staff
+        self.engine.desks = list(self.desks.values())
+        if cfg.org.design == "generalist":
+            assign_owners(self.customers, self.pods, cfg.org.ownership == "named")
+        if cfg.org.design == "pilot":
+            self._choose_pilot_arms()
+        self.engine.policy = make_policy(cfg.org.design, self)
+        self.demand = Demand(cfg, self.catalogue, CustomerSampler(self.customers, cfg.product.domains),
+                             self.streams["demand"], self.streams["tickets"])
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "backlog": lambda m: m.engine.open_tickets,
+            "resolved_today": lambda m: m.recorder.series[-1]["tickets_resolved"]
+            if m.recorder.series else 0,
+            "mean_resolution_h": lambda m: m.recorder.series[-1]["mean_resolution_h"]
+            if m.recorder.series else float("nan"),
+        }) if collect else None
+
+    # --- the day ----------------------------------------------------------------------------
+    def step(self) -> None:
+        """One calendar day (phases in the class docstring)."""
+        self._draw_demand()
+        self._org_changes()
+        self._work_tickets()
+        self._record_day()
+        self.day += 1
+        if self.day >= self.cfg.sim.horizon_days:
+            self.running = False
+
+    def _draw_demand(self) -> None:
+        self.engine.arrivals = self.demand.day(self.day)
+        self.engine.schedule_shifts(self.day)
+
+    def _org_changes(self) -> None:
+        p = self.cfg.org.pilot
+        if self.cfg.org.design != "pilot":
+            return
+        if self.day == p.start_day:
+            self._start_pilot()
+        elif self.day == p.start_day + p.duration_days:
+            self._end_pilot()
+
+    def _work_tickets(self) -> None:
+        self.engine.run_until(24.0 * (self.day + 1))
+
+    def _record_day(self) -> None:
+        extra = {"backlog": self.engine.open_tickets,
+                 "queued": sum(d.queued for d in self.desks.values()),
+                 "waiting_customer": self.engine.in_wait}
+        for name, d in self.desks.items():
+            extra[f"queue_{name}"] = d.queued
+        for role in Role:
+            extra[f"headcount_{role.value}"] = self.headcount[role]
+        self.recorder.end_of_day(self.day, extra)
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
+
+    def run(self, progress=None) -> None:
+        """Run to the horizon; ``progress(day, horizon)`` is called after each day if given."""
+        while self.running:
+            self.step()
+            if progress is not None:
+                progress(self.day, self.cfg.sim.horizon_days)
+        self.finalize()
+
+    def finalize(self) -> None:
+        """Log the tickets still open at the horizon (unresolved rows)."""
+        if self.recorder.tickets is None:
+            return
+        open_tickets = {}
+        for person in self.staff:
+            if person.ticket is not None:
+                open_tickets[person.ticket.id] = person.ticket
+        for d in self.desks.values():
+            for t in d.queued_tickets():
+                open_tickets[t.id] = t
+        for _, _, kind, obj, _ in self.engine.heap:
+            if kind == 1:  # READY
+                open_tickets[obj.id] = obj
+        for t in sorted(open_tickets.values(), key=lambda t: t.id):
+            t.resolver = None
+            self.recorder.tickets.append(self.recorder.row(t))
+
+    # --- pilot ------------------------------------------------------------------------------
+    def _choose_pilot_arms(self) -> None:
+        p = self.cfg.org.pilot
+        seg = [c for c in self.customers if c.segment == p.segment]
+        u = self.streams["customers"].random(len(seg))
+        for c, x in zip(seg, u, strict=True):
+            c.pilot_arm = "treated" if x < p.treated_share else "control"
+
+    def _start_pilot(self) -> None:
+        p = self.cfg.org.pilot
+        l2 = sorted(self.desks["l2"].members, key=lambda s: (-s.mean_proficiency(), s.unique_id))
+        pod = self.desks["pilot_pod"]
+        regular = pod.keys
+        for person in l2[: p.pod_size]:
+            person.certified = regular
+            self.engine.move(person, pod)
+        self.engine.policy.active = True
+
+    def _end_pilot(self) -> None:
+        pod, l2 = self.desks["pilot_pod"], self.desks["l2"]
+        self.engine.policy.active = False
+        pod.redirect = l2  # replies and returns for the pod now go to L2
+        for person in list(pod.members):
+            person.certified = tuple(range(self.cfg.product.domains))
+            self.engine.move(person, l2)
+        for ticket in pod.drain():  # queued treated tickets are handed back to L2
+            self.engine.handoff(ticket, pod, l2, 0, None, self.engine.now, False)
+
+    # --- views ------------------------------------------------------------------------------
+    @property
+    def headcount(self) -> dict:
+        counts = dict.fromkeys(Role, 0)
+        for s in self.staff:
+            if s.left_day is None:
+                counts[s.role] += 1
+        return counts
+
+    def staff_of(self, role: Role) -> list[SupportStaff]:
+        return [s for s in self.staff if s.role == role and s.left_day is None]
+

@@ -1,0 +1,140 @@
+"""Org designs as data: desks, the staff who sit at them, and the org graph of escalation routes.
+
+Each builder returns the desks and a ``networkx.DiGraph`` whose nodes are desk names and whose
+edges are the hand-off routes, with attribute ``context_loss`` (multiplier on
+``org.handoff.context_loss_p``). Routing reads the graph; no ``if tiered:`` elsewhere.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from agents.staff import Role, SupportStaff
+from model.config import Config
+from model.desks import Desk
+
+
+class OrgBuilder:
+    def __init__(self, model, cfg: Config, gen: np.random.Generator) -> None:
+        self.model, self.cfg, self.gen = model, cfg, gen
+        p = cfg.product
+        self.domains = p.domains
+        n_spec = p.specialist_domains if p.specialist_share > 0 else 0
+        self.regular = tuple(range(p.domains - n_spec))
+        self.special = tuple(range(p.domains - n_spec, p.domains))
+        self.disc = cfg.org.queue_discipline
+        self.desks: dict[str, Desk] = {}
+        self.graph = nx.DiGraph()
+        self.staff: list[SupportStaff] = []
+
+    # --- people -----------------------------------------------------------------------------
+    def hire(self, role: Role, certified: tuple[int, ...], desk: Desk) -> SupportStaff:
+        wf = self.cfg.workforce
+        mean = getattr(wf.proficiency, role.value)
+        prof = np.clip(self.gen.normal(mean, wf.proficiency.spread, size=self.domains), 0.0, 1.0)
+        if role == Role.GENERALIST:  # uncertified domains: barely known
+            mask = np.ones(self.domains, bool)
+            mask[list(certified)] = False
+            prof[mask] = np.minimum(prof[mask], 0.3)
+        person = SupportStaff(self.model, role, prof, certified, getattr(wf.salary, role.value))
+        person.home_desk = desk
+        desk.add_member(person)
+        self.staff.append(person)
+        return person
+
+    def desk(self, name: str, kind: str, level: int, keys: tuple[int, ...] = (0,)) -> Desk:
+        d = Desk(name, kind, level, keys, self.disc)
+        self.desks[name] = d
+        self.graph.add_node(name, kind=kind, level=level)
+        return d
+
+    def route(self, a: str, b: str, context_loss: float = 1.0) -> None:
+        self.graph.add_edge(a, b, context_loss=context_loss)
+
+    # --- shared parts -----------------------------------------------------------------------
+    def _engineering_and_specialists(self) -> None:
+        o = self.cfg.org
+        if o.engineering.headcount:
+            eng = self.desk("engineering", "engineering", 3)
+            for _ in range(o.engineering.headcount):
+                self.hire(Role.ENGINEER, tuple(range(self.domains)), eng)
+        if self.special:
+            spec = self.desk("specialists", "specialist", 2)
+            for _ in range(o.specialists.headcount):
+                self.hire(Role.SPECIALIST, self.special, spec)
+
+    def _tiered_core(self) -> None:
+        o = self.cfg.org
+        everything = tuple(range(self.domains))
+        l1 = self.desk("l1", "l1", 1)
+        l2 = self.desk("l2", "l2", 2)
+        for _ in range(o.l1.headcount):
+            self.hire(Role.L1, everything, l1)
+        for _ in range(o.l2.headcount):
+            self.hire(Role.L2, everything, l2)
+        self._engineering_and_specialists()
+        self.route("l1", "l2")
+        self.route("l2", "l1")
+        if "engineering" in self.desks:
+            self.route("l2", "engineering")
+            self.route("engineering", "l2")
+        if "specialists" in self.desks:
+            self.route("l2", "specialists")
+            if "engineering" in self.desks:
+                self.route("specialists", "engineering")
+                self.route("engineering", "specialists")
+
+    # --- designs ----------------------------------------------------------------------------
+    def tiered(self) -> None:
+        self._tiered_core()
+
+    def generalist(self) -> None:
+        o = self.cfg.org
+        chan = o.engineering.channel_context_loss
+        self._engineering_and_specialists()
+        pods = []
+        r, b = len(self.regular), o.pods.breadth
+        for i in range(o.pods.count):
+            pod = self.desk(f"pod_{i}", "pod", 1, self.regular)
+            for j in range(o.pods.size):
+                cert = tuple(sorted({self.regular[(j * b + x) % r] for x in range(b)}))
+                self.hire(Role.GENERALIST, cert, pod)
+            pods.append(pod)
+            if "engineering" in self.desks:
+                self.route(pod.name, "engineering", chan)
+                self.route("engineering", pod.name, chan)
+        if "specialists" in self.desks and "engineering" in self.desks:
+            self.route("specialists", "engineering", chan)
+            self.route("engineering", "specialists", chan)
+        self.model.pods = pods
+
+    def pilot(self) -> None:
+        self._tiered_core()
+        pod = self.desk("pilot_pod", "pod", 1, self.regular)
+        chan = self.cfg.org.engineering.channel_context_loss
+        if "engineering" in self.desks:
+            self.route("pilot_pod", "engineering", chan)
+            self.route("engineering", "pilot_pod", chan)
+        self.route("pilot_pod", "l2")  # handing back at the end of the pilot
+
+
+def build_org(model, cfg: Config, gen: np.random.Generator) -> OrgBuilder:
+    b = OrgBuilder(model, cfg, gen)
+    getattr(b, cfg.org.design)()
+    return b
+
+
+def assign_owners(customers: list, pods: list[Desk], named: bool) -> None:
+    """Balance customers over pods (and owners within pods) by expected ticket load."""
+    pod_load = [0.0] * len(pods)
+    person_load: dict = {}
+    for c in sorted(customers, key=lambda c: (-c.activity, c.unique_id)):
+        i = min(range(len(pods)), key=lambda k: (pod_load[k], k))
+        pod_load[i] += c.activity
+        c.pod = i
+        if named:
+            members = pods[i].members
+            owner = min(members, key=lambda p: (person_load.get(p, 0.0), p.unique_id))
+            person_load[owner] = person_load.get(owner, 0.0) + c.activity
+            c.owner = owner

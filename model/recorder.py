@@ -1,0 +1,147 @@
+"""Recording: incremental counters, the daily series, and columnar ticket and event logs.
+
+Counters are updated as events happen (never a scan of all agents per day). A closed ticket
+becomes one row of the ticket log; rows are buffered as tuples and converted to columns in
+chunks, so memory stays bounded by the chunk size plus the compact columns.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+TICKET_COLUMNS = [
+    "ticket_id", "customer_id", "class_id", "domain", "complexity", "created_h", "first_start_h",
+    "resolved_h", "wait_h", "resolution_h", "handoffs", "explanations", "contacts", "reopened",
+    "stalled", "pingpong", "max_level", "resolver_id", "resolver_role", "named_request",
+    "honoured", "needs_engineering", "specialist", "cost_h", "pilot_arm", "segment",
+]
+EVENT_COLUMNS = ["ticket_id", "time_h", "activity", "desk", "staff_id"]
+CHUNK = 65536
+
+
+class _ChunkedLog:
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self.rows: list[tuple] = []
+        self.chunks: list[pd.DataFrame] = []
+
+    def append(self, row: tuple) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.chunks.append(pd.DataFrame.from_records(self.rows, columns=self.columns))
+            self.rows = []
+
+    def frame(self) -> pd.DataFrame:
+        self.flush()
+        if not self.chunks:
+            return pd.DataFrame({c: pd.Series(dtype="float64") for c in self.columns})
+        return pd.concat(self.chunks, ignore_index=True)
+
+    def __len__(self) -> int:
+        return len(self.rows) + sum(len(c) for c in self.chunks)
+
+
+class Recorder:
+    """Counters and logs for one run."""
+
+    def __init__(self, record_tickets: bool = True, record_events: bool = False) -> None:
+        self.tickets = _ChunkedLog(TICKET_COLUMNS) if record_tickets else None
+        self.events = _ChunkedLog(EVENT_COLUMNS) if record_events else None
+        # cumulative counters
+        self.n_created = 0
+        self.n_closed = 0
+        self.n_handoffs = 0
+        self.n_reopens = 0
+        self.n_starts = 0
+        self.day_entries: dict[str, int] = {}  # tickets arriving at each desk today
+        self.day_busy_h: dict[str, float] = {}  # hours of work started today, by role
+        # today's counters, reset by the daily row
+        self.day_created = 0
+        self.day_closed = 0
+        self.day_resolution_sum = 0.0
+        self.day_handoffs = 0
+        self.series: list[dict] = []
+
+    # --- engine callbacks (hot path: keep cheap) ---------------------------------------------
+    def created(self, t) -> None:
+        self.n_created += 1
+        self.day_created += 1
+        if self.events is not None:
+            self.events.append((t.id, t.created_h, "created", "", -1))
+
+    def queued(self, t, desk, now: float) -> None:
+        if self.events is not None:
+            self.events.append((t.id, now, "queued", desk.name, -1))
+
+    def started(self, t, person, now: float, hours: float) -> None:
+        self.n_starts += 1
+        role = person.role
+        self.day_busy_h[role] = self.day_busy_h.get(role, 0.0) + hours
+        if self.events is not None:
+            self.events.append((t.id, now, "start", person.desk.name, person.unique_id))
+
+    def entered(self, desk_name: str) -> None:
+        """A ticket arrives at a desk: new, reopened or handed off."""
+        self.day_entries[desk_name] = self.day_entries.get(desk_name, 0) + 1
+
+    def handoff(self, t, src, dst, now: float) -> None:
+        self.n_handoffs += 1
+        self.day_handoffs += 1
+        if self.events is not None:
+            self.events.append((t.id, now, f"handoff_to_{dst.name}", src.name, -1))
+
+    def waiting(self, t, now: float) -> None:
+        if self.events is not None:
+            self.events.append((t.id, now, "wait_customer", t.desk.name, -1))
+
+    def reopen_scheduled(self, t, now: float) -> None:
+        self.n_reopens += 1
+        if self.events is not None:
+            self.events.append((t.id, now, "closed_reopens", t.desk.name, t.resolver.unique_id))
+
+    def closed(self, t, now: float) -> None:
+        self.n_closed += 1
+        self.day_closed += 1
+        self.day_resolution_sum += now - t.created_h
+        if self.events is not None:
+            self.events.append((t.id, now, "resolved", t.desk.name, t.resolver.unique_id))
+        if self.tickets is not None:
+            self.tickets.append(self.row(t))
+
+    @staticmethod
+    def row(t) -> tuple:
+        r = t.resolver
+        resolved = t.resolved_h if t.resolved_h >= 0 and r is not None else float("nan")
+        first = t.first_start_h if t.first_start_h >= 0 else float("nan")
+        c = t.customer
+        return (t.id, c.unique_id, t.cls, t.domain, t.complexity, t.created_h, first, resolved,
+                t.wait_h if t.first_start_h >= 0 else float("nan"), resolved - t.created_h,
+                t.handoffs, t.explanations, t.contacts, t.reopened, t.stalled, t.pingpong,
+                t.max_level, r.unique_id if r is not None else -1,
+                str(r.role) if r is not None else "", t.named_request, t.honoured, t.needs_eng,
+                t.specialist, t.cost_h, c.pilot_arm, c.segment)
+
+    # --- daily series -----------------------------------------------------------------------
+    def end_of_day(self, day: int, extra: dict) -> dict:
+        row = {"day": day, "tickets_created": self.day_created, "tickets_resolved": self.day_closed,
+               "mean_resolution_h": (self.day_resolution_sum / self.day_closed
+                                     if self.day_closed else float("nan")),
+               "handoffs": self.day_handoffs}
+        for name, n in self.day_entries.items():
+            row[f"entries_{name}"] = n
+        for role, h in self.day_busy_h.items():
+            row[f"work_h_{role}"] = h
+        row.update(extra)
+        self.series.append(row)
+        self.day_created = self.day_closed = self.day_handoffs = 0
+        self.day_resolution_sum = 0.0
+        self.day_entries = {}
+        self.day_busy_h = {}
+        return row
+
+    def timeseries(self) -> pd.DataFrame:
+        return pd.DataFrame(self.series)

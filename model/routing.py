@@ -1,0 +1,288 @@
+"""Routing policies: where a ticket enters, and what each piece of work decides.
+
+A policy answers two questions for the engine:
+
+* ``intake(ticket)`` — which desk, queue key and preferred person a new (or reopened) ticket
+  goes to;
+* ``plan(ticket, person, t)`` — how many working hours the next piece of work takes, and what
+  happens when it is done (stored on the ticket and executed by ``finish``).
+
+The rule a person follows depends on the *desk* they sit at (``l1``, ``l2``, ``engineering``,
+``specialist``, ``pod``), not on their design, so a pilot pod of former L2 staff works as owners
+while in the pod. Hand-off parameters (context loss) are attributes of the org graph's edges:
+a design is data. Adding a design means adding an intake rule and a graph (``model/org.py``).
+"""
+
+from __future__ import annotations
+
+from model.streams import ExpBuffer, UniformBuffer
+
+# actions decided by plan(), executed by finish()
+RESOLVE, SCRIPT_CLOSE, ESCALATE, ASK, RETURN = range(5)
+
+
+class Policy:
+    """Shared rules; subclasses set ``intake``."""
+
+    def __init__(self, model) -> None:
+        cfg = model.cfg
+        self.model = model
+        self.engine = model.engine
+        self.org = model.org_graph
+        self.desks = model.desks
+        self.cat = model.catalogue
+        o, h = cfg.org, cfg.org.handoff
+        self.overhead = cfg.mechanisms.handoff_overhead
+        self.reopen_on = cfg.mechanisms.reopen
+        self.m0 = cfg.workforce.novice_multiplier
+        self.exp_mode = cfg.product.service == "exponential"
+        self.mean_work = cfg.product.mean_work_hours
+        self.bernoulli = o.escalation.mode == "bernoulli"
+        self.esc_p, self.reopen_p = o.escalation.p, o.escalation.reopen_p
+        self.l2_factor = o.escalation.l2_work_factor
+        self.mandate = o.l1.mandate_complexity
+        self.triage_h = o.l1.triage_minutes / 60
+        self.script_factor = o.l1.script_time_factor
+        self.script_max = o.l1.script_close_max_p
+        self.script_half = o.l1.script_close_half_load
+        self.diag_h = o.l2.diagnose_minutes / 60
+        self.push_back_p = o.l2.push_back_p
+        self.false_bug_p = o.l2.false_bug_p
+        self.writeup_h = h.writeup_minutes / 60 if self.overhead else 0.0
+        self.rebuild_h = h.rebuild_minutes / 60 if self.overhead else 0.0
+        self.reexplain_h = h.reexplain_minutes / 60
+        self.loss_p = h.context_loss_p if self.overhead else 0.0
+        self.retention = h.context_retention if self.overhead else 1.0
+        self.info_p = o.info_request_p
+        self.reply_h = o.reply_wait_hours
+        self.close_h = o.close_minutes / 60
+        self.reopen_delay = o.reopen_delay_hours
+        self.wrong_fix_p = o.wrong_fix_reopen_p
+        self.script_reopen_p = o.script_reopen_p
+        self.u = UniformBuffer(model.streams["routing"])
+        self.exp = ExpBuffer(model.streams["replies"])
+        self.work_exp = ExpBuffer(model.streams["work"])
+        self.rules = {"l1": self._l1, "l2": self._l2, "engineering": self._engineering,
+                      "specialist": self._owner, "pod": self._owner}
+        self.eng = self.desks.get("engineering")
+        self.l1_desk = self.desks.get("l1")
+        self.l2_desk = self.desks.get("l2")
+        self.spec = self.desks.get("specialists")
+
+    # --- intake -----------------------------------------------------------------------------
+    def intake(self, ticket):
+        raise NotImplementedError
+
+    # --- work -------------------------------------------------------------------------------
+    def plan(self, ticket, person, t: float) -> float:
+        """Hours of the next piece of work; sets ``ticket.action`` / ``ticket.target``."""
+        hours = 0.0
+        new_to_me = person.unique_id not in ticket.touched
+        if new_to_me and ticket.touched:
+            hours += self.rebuild_h * (2.0 - ticket.context)
+        if ticket.needs_explain and new_to_me:
+            ticket.explanations += 1
+        ticket.needs_explain = False
+        if ticket.context_lost:  # nothing usable came with the hand-off: ask the customer again
+            ticket.context_lost = False
+            ticket.context = 1.0
+            ticket.explanations += 1
+            ticket.contacts += 1
+            ticket.action = ASK
+            return hours + self.reexplain_h
+        if not ticket.asked_info and self.info_p > 0 and self.u() < self.info_p:
+            ticket.asked_info = True  # the first person to look needs something from the customer
+            ticket.contacts += 1
+            ticket.action = ASK
+            return hours + self.reexplain_h
+        return hours + self.rules[person.desk.kind](ticket, person)
+
+    def _work(self, ticket, person, factor: float = 1.0) -> float:
+        """Expert work x skill multiplier. In exponential mode a repeat visit draws fresh work
+        (memoryless: the work left after a failed attempt is again exponential)."""
+        if self.exp_mode and ticket.visits > 0:
+            w = self.mean_work * self.work_exp()
+        else:
+            w = ticket.work_h
+        return w * factor * (1.0 + (self.m0 - 1.0) * (1.0 - person.proficiency[ticket.domain]))
+
+    def _escalate(self, ticket, dst, key, preferred, hours: float) -> float:
+        ticket.action = ESCALATE
+        ticket.target = (dst, key, preferred)
+        return hours + self.writeup_h
+
+    # --- rules by desk kind -----------------------------------------------------------------
+    def _l1(self, ticket, person) -> float:
+        if self.bernoulli:
+            h = self._work(ticket, person)
+            if self.u() < self.esc_p:
+                ticket.action, ticket.target = ESCALATE, (self.l2_desk, 0, None)
+                return h + self.writeup_h
+            ticket.action = RESOLVE
+            return h
+        prof = person.proficiency[ticket.domain]
+        if ticket.pushed_back:  # L2 sent it back down: L1 must finish it
+            ticket.action = RESOLVE
+            return self._work(ticket, person)
+        triage = min(self._work(ticket, person), self.triage_h)
+        if ticket.specialist or ticket.needs_eng:
+            return self._escalate(ticket, self.l2_desk, 0, None, triage)
+        scripted = self.cat.scripted[ticket.cls]
+        if scripted and ticket.on_pattern:
+            ticket.action = RESOLVE
+            return self._work(ticket, person, self.script_factor)
+        if scripted and not ticket.script_failed and self.script_max > 0:
+            load = self.l1_desk.queued / max(len(self.l1_desk.members), 1)
+            if self.u() < self.script_max * load / (load + self.script_half):
+                ticket.action = SCRIPT_CLOSE  # script-shaped close of an off-pattern ticket
+                return self._work(ticket, person, self.script_factor)
+        if ticket.complexity <= self.mandate and self.u() < prof:
+            ticket.action = RESOLVE
+            return self._work(ticket, person)
+        return self._escalate(ticket, self.l2_desk, 0, None, triage)
+
+    def _l2(self, ticket, person) -> float:
+        if self.bernoulli:
+            ticket.action = RESOLVE
+            return self._work(ticket, person, self.l2_factor)
+        if ticket.fixed:
+            ticket.action = RESOLVE
+            return self.close_h
+        diag = min(self._work(ticket, person), self.diag_h)
+        if ticket.specialist:
+            return self._escalate(ticket, self.spec, 0, None, diag)
+        if ticket.needs_eng:
+            ticket.escalator = (ticket.desk, person)
+            return self._escalate(ticket, self.eng, 0, None, diag)
+        if (ticket.complexity <= self.mandate and not ticket.pushed_back
+                and self.u() < self.push_back_p):
+            ticket.pushed_back = True
+            return self._escalate(ticket, self.l1_desk, 0, None, diag)
+        if (not ticket.eng_checked and ticket.complexity > self.mandate and self.eng is not None
+                and self.u() < self.false_bug_p * (1.0 - person.proficiency[ticket.domain])):
+            ticket.escalator = (ticket.desk, person)
+            return self._escalate(ticket, self.eng, 0, None, diag)
+        ticket.action = RESOLVE
+        return self._work(ticket, person)
+
+    def _engineering(self, ticket, person) -> float:
+        desk, who = ticket.escalator
+        if not desk.members:  # the escalating desk was dissolved (pilot end)
+            desk, who = self._fallback_desk(), None
+        key = desk.key_for(ticket)
+        ticket.action, ticket.target = RETURN, (desk, key, who)
+        if ticket.needs_eng:
+            ticket.fixed = True
+            m = 1.0 + (self.m0 - 1.0) * (1.0 - person.proficiency[ticket.domain])
+            return ticket.eng_work_h * m + self.writeup_h
+        ticket.eng_checked = True  # not a bug: bounce it back
+        return min(self._work(ticket, person), self.diag_h) + self.writeup_h
+
+    def _owner(self, ticket, person) -> float:
+        """Pods and specialists own the ticket to resolution; bugs go to engineering and back."""
+        if ticket.fixed:
+            ticket.action = RESOLVE
+            return self.close_h
+        if ticket.needs_eng and self.eng is not None:
+            ticket.escalator = (ticket.desk, person)
+            diag = min(self._work(ticket, person), self.diag_h)
+            return self._escalate(ticket, self.eng, 0, None, diag)
+        ticket.action = RESOLVE
+        return self._work(ticket, person)
+
+    def _fallback_desk(self):
+        return self.l2_desk
+
+    # --- after work -------------------------------------------------------------------------
+    def finish(self, ticket, person, t: float) -> None:
+        action = ticket.action
+        eng = self.engine
+        if action == RESOLVE or action == SCRIPT_CLOSE:
+            ticket.script_closed = action == SCRIPT_CLOSE
+            eng.resolve(ticket, person, t, self._reopen_after(ticket, person))
+        elif action == ESCALATE or action == RETURN:
+            dst, key, preferred = ticket.target
+            ticket.target = None
+            lost = self.loss_p > 0 and self.u() < self.loss_p * self.org.edges[
+                ticket.desk.name, dst.name]["context_loss"]
+            if not lost:
+                ticket.context *= self.retention
+            eng.handoff(ticket, ticket.desk, dst, key, preferred, t, lost)
+        else:  # ASK: wait for the customer, then back to the same person if they are free
+            desk = ticket.desk
+            eng.wait_customer(ticket, self.reply_h * self.exp(), desk, desk.key_for(ticket),
+                              person, t)
+
+    def _reopen_after(self, ticket, person) -> float | None:
+        if self.bernoulli:
+            p = self.reopen_p
+        elif not self.reopen_on:
+            return None
+        elif ticket.script_closed:
+            p = self.script_reopen_p
+        else:
+            p = self.wrong_fix_p * (1.0 - person.proficiency[ticket.domain])
+        if p <= 0 or self.u() >= p:
+            return None
+        if self.exp_mode:
+            ticket.work_h = self.mean_work * self.work_exp()
+        return self.reopen_delay * self.exp()
+
+
+class TieredPolicy(Policy):
+    """Every ticket enters the L1 queue."""
+
+    def intake(self, ticket):
+        return self.l1_desk, 0, None
+
+
+class GeneralistPolicy(Policy):
+    """Customers are owned by pods (and, with ``named`` ownership, a named person).
+
+    Specialist-domain tickets go straight to specialists; everything else to the customer's pod,
+    to the named owner if they are certified in the domain and free, else to a certified
+    pod-mate (covering), else it waits in the pod's queue for that domain.
+    """
+
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        self.pods = model.pods
+        self.named = model.cfg.org.ownership == "named"
+
+    def intake(self, ticket):
+        if ticket.specialist:
+            return self.spec, 0, None
+        customer = ticket.customer
+        desk = self.pods[customer.pod]
+        owner = customer.owner if self.named else None
+        return desk, ticket.domain, owner
+
+    def _fallback_desk(self):  # pragma: no cover - pods are never dissolved
+        return self.pods[0]
+
+
+class PilotPolicy(TieredPolicy):
+    """Tiered, except the treated segment's tickets go to the pilot pod while it runs."""
+
+    def __init__(self, model) -> None:
+        super().__init__(model)
+        self.pod = model.desks["pilot_pod"]
+        self.active = False
+
+    def intake(self, ticket):
+        if self.active and ticket.customer.pilot_arm == "treated":
+            if ticket.specialist:
+                return self.spec, 0, None
+            return self.pod, ticket.domain, None
+        return self.l1_desk, 0, None
+
+
+POLICIES = {"tiered": TieredPolicy, "generalist": GeneralistPolicy, "pilot": PilotPolicy}
+
+
+def make_policy(design: str, model) -> Policy:
+    try:
+        return POLICIES[design](model)
+    except KeyError:  # pragma: no cover - validated in config
+        raise ValueError(f"unknown org.design {design!r}; known: {', '.join(POLICIES)}") from None
+

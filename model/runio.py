@@ -1,0 +1,133 @@
+"""Writing a run directory (DESIGN.md section 10) and its provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from model.config import Config, to_dict
+from model.metrics import summarise
+from model.model import TierSimModel
+
+PACKAGES = ("tiersim", "mesa", "numpy", "pandas", "pyarrow", "networkx", "hydra-core")
+
+
+def config_hash(cfg: Config) -> str:
+    """SHA-256 (first 16 hex) of the canonical JSON of the config, excluding nothing."""
+    blob = json.dumps(to_dict(cfg), sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def git_revision() -> str:
+    here = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=5, check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (rev + ("-dirty" if dirty else "")) if rev else "unknown"
+
+
+def staff_frame(model: TierSimModel) -> pd.DataFrame:
+    rows = [{"staff_id": s.unique_id, "role": s.role.value, "hired_day": s.hired_day,
+             "left_day": s.left_day, "exit_reason": s.exit_reason, "promotions": s.promotions,
+             "final_proficiency": s.mean_proficiency(), "salary": s.salary,
+             "tickets_worked": s.tickets_worked, "busy_h": s.busy_h,
+             "desk": s.desk.name if s.desk is not None else ""} for s in model.staff]
+    df = pd.DataFrame(rows)
+    df["left_day"] = df["left_day"].astype("Float64")
+    return df
+
+
+def customers_frame(model: TierSimModel) -> pd.DataFrame:
+    rows = [{"customer_id": c.unique_id, "segment": c.segment, "mrr": c.mrr,
+             "joined_day": c.joined_day, "churned_day": c.churned_day, "episodes": c.episodes,
+             "mean_effort": c.mean_effort, "named_requests": c.named_requests,
+             "owner_changes": c.owner_changes, "pilot_arm": c.pilot_arm,
+             "owner_id": c.owner.unique_id if c.owner is not None else -1, "pod": c.pod}
+            for c in model.customers]
+    df = pd.DataFrame(rows)
+    df["churned_day"] = df["churned_day"].astype("Float64")
+    return df
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> None:
+    # no pandas index, fixed row-group size: byte-identical files for identical data
+    _atomic_write(path, lambda p: df.to_parquet(p, index=False, compression="zstd",
+                                                row_group_size=1 << 20))
+
+
+def write_json(obj: dict, path: Path) -> None:
+    def w(p):
+        with open(p, "w") as f:
+            json.dump(obj, f, indent=2, sort_keys=True, default=str)
+            f.write("\n")
+    _atomic_write(path, w)
+
+
+def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, pd.DataFrame]]:
+    """Run one simulation; return the model, the summary and the output tables."""
+    t0 = time.perf_counter()
+    model = TierSimModel(cfg)
+    model.run(progress)
+    tables = {"timeseries": model.recorder.timeseries(), "staff": staff_frame(model),
+              "customers": customers_frame(model)}
+    if model.recorder.tickets is not None:
+        tables["tickets"] = model.recorder.tickets.frame()
+    if model.recorder.events is not None:
+        tables["events"] = model.recorder.events.frame()
+    summary = summarise(tables.get("tickets", _empty_tickets()), tables["timeseries"],
+                        tables["staff"], cfg)
+    summary.update({"seed": cfg.seed, "design": cfg.org.design, "config_hash": config_hash(cfg),
+                    "version": versions()["tiersim"], "wall_seconds": time.perf_counter() - t0,
+                    "events_processed": model.recorder.n_starts})
+    return model, summary, tables
+
+
+def _empty_tickets() -> pd.DataFrame:
+    from model.recorder import TICKET_COLUMNS
+    return pd.DataFrame({c: pd.Series(dtype="float64") for c in TICKET_COLUMNS})
+
+
+def write_run(run_dir: Path, summary: dict, tables: dict[str, pd.DataFrame],
+              config_yaml: str) -> None:
+    """Write the run directory; ``summary.json`` last, so its presence marks a complete run."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(config_yaml)
+    for name, df in tables.items():
+        write_parquet(df, run_dir / f"{name}.parquet")
+    meta = {"versions": versions(), "git_revision": git_revision()}
+    write_json(meta, run_dir / "provenance.json")
+    write_json(summary, run_dir / "summary.json")
