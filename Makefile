@@ -1,0 +1,41 @@
+# tiersim — every target sets up what it needs (uv, Python 3.12, the locked environment).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY312 := $(shell bash .ci/find-python 2>/dev/null)
+VENV := .venv
+export UV_PYTHON := $(PY312)
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+.PHONY: help setup run test test-all slow lint bench clean-outputs
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@bash .ci/ensure-uv
+	uv sync --frozen --python "$(PY312)"
+	@touch $@
+
+setup: $(VENV)/.synced  ## install the locked environment into .venv
+
+run: setup  ## the main job: tiered vs generalist over a few seeds -> outputs/compare/
+	$(VENV)/bin/python -m experiments.compare
+
+test: setup  ## the default test suite (fast; slow validation excluded)
+	$(VENV)/bin/python -m pytest -q
+
+slow: setup  ## the slow statistical validation suite
+	$(VENV)/bin/python -m pytest -q -m slow
+
+test-all: setup  ## every test, slow ones included
+	$(VENV)/bin/python -m pytest -q -m "slow or not slow"
+
+lint: setup  ## ruff lint + the layering rule
+	$(VENV)/bin/ruff check model agents experiments tests
+
+bench: setup  ## throughput and memory benchmarks -> outputs/bench/
+	$(VENV)/bin/python -m experiments.bench
+
+clean-outputs:  ## delete everything under outputs/ except its README
+	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +
