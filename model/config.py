@@ -40,8 +40,8 @@ class SimConfig:
     business_hours: list[float] = _f([9.0, 17.0], range=(0.0, 24.0), length=2,
                                      src="[A] one 8-hour shift")
     workdays: list[int] = _f([0, 1, 2, 3, 4], range=(0, 6), src="[A] Monday..Friday (0 = Monday)")
-    stalled_after_working_hours: float = _f(16.0, range=(0.0, None),
-                                            src="[A] two working days untouched in a queue")
+    stalled_after_working_hours: float = _f(8.0, range=(0.0, None),
+                                            src="[A] a working day in queues, summed over hand-offs")
     record_tickets: bool = _f(True)
     record_events: bool = _f(False)
     progress: bool = _f(True)
@@ -117,14 +117,10 @@ class CustomersConfig:
 
 
 @dataclass
-class TeamConfig:
-    headcount: int = _f(0, range=(0, 100000))
-
-
 @dataclass
 class L1Config:
-    headcount: int = _f(22, range=(0, 100000))
-    mandate_complexity: float = _f(0.5, range=(0.0, 1.0), src="[A] L1 may resolve up to this")
+    headcount: int = _f(17, range=(0, 100000), src="[A] near the 0.80 occupancy target with L2")
+    mandate_complexity: float = _f(0.6, range=(0.0, 1.0), src="[A] L1 may resolve up to this")
     triage_minutes: float = _f(10.0, range=(0.0, None), src="[A] L1 time before escalating")
     script_time_factor: float = _f(0.5, range=(0.01, 10.0),
                                    src="[A] scripted resolution time / expert work")
@@ -136,7 +132,7 @@ class L1Config:
 
 @dataclass
 class L2Config:
-    headcount: int = _f(10, range=(0, 100000))
+    headcount: int = _f(11, range=(0, 100000), src="[A] occupancy about 0.8 at default demand")
     diagnose_minutes: float = _f(30.0, range=(0.0, None), src="[A] time to confirm a bug")
     push_back_p: float = _f(0.35, range=(0.0, 1.0),
                             src="[A] within-mandate escalations sent back to L1 (BPIC 2013: 15.5 % moved down)")
@@ -146,8 +142,8 @@ class L2Config:
 
 @dataclass
 class EngineeringConfig:
-    headcount: int = _f(4, range=(0, 100000))
-    mean_fix_hours: float = _f(4.0, range=(1e-6, None), src="[A] engineering work per bug")
+    headcount: int = _f(6, range=(0, 100000), src="[A] occupancy about 0.8 at default demand")
+    mean_fix_hours: float = _f(3.0, range=(1e-6, None), src="[A] engineering work per bug")
     channel_context_loss: float = _f(0.0, range=(0.0, 1.0),
                                      src="[A] owned designs' engineering channel, relative to "
                                          "org.handoff.context_loss_p (0 = full context, DESIGN 6)")
@@ -155,13 +151,13 @@ class EngineeringConfig:
 
 @dataclass
 class SpecialistsConfig:
-    headcount: int = _f(3, range=(0, 100000))
+    headcount: int = _f(2, range=(0, 100000), src="[A]")
 
 
 @dataclass
 class PodsConfig:
-    count: int = _f(4, range=(0, 10000))
-    size: int = _f(6, range=(0, 10000))
+    count: int = _f(4, range=(0, 10000), src="[A]")
+    size: int = _f(5, range=(0, 10000), src="[A] 20 generalists vs 28 L1 + L2")
     breadth: int = _f(4, range=(1, 64), src="[A] domains each generalist is certified in")
 
 
@@ -236,7 +232,7 @@ class SalaryConfig:
 class ProficiencyConfig:
     """Starting proficiency in [0, 1] per role (constant while ``learning`` is not modelled)."""
 
-    l1: float = _f(0.7, range=(0.0, 1.0), src="[A]")
+    l1: float = _f(0.75, range=(0.0, 1.0), src="[A] L1 level mix near BPIC 2013's 0.60")
     l2: float = _f(0.9, range=(0.0, 1.0), src="[A]")
     generalist: float = _f(0.9, range=(0.0, 1.0), src="[A] in certified domains")
     specialist: float = _f(0.95, range=(0.0, 1.0), src="[A]")

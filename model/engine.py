@@ -93,6 +93,8 @@ class Engine:
             key, preferred = desk.key_for(ticket), None
         ticket.desk = desk
         ticket.enq_h = t
+        if desk.level > ticket.max_level:
+            ticket.max_level = desk.level
         if self.cal.is_open(t):
             person = desk.take_idle(key, preferred)
             if person is not None:
@@ -106,8 +108,9 @@ class Engine:
         if ticket.first_start_h < 0:
             ticket.first_start_h = t
             ticket.wait_h = waited
-        if waited > self.stalled_after_h and not ticket.stalled:
-            if self.cal.working_hours(ticket.enq_h, t) > self.stalled_after_h:
+        if waited > 0.0:
+            ticket.queue_wh += self.cal.working_hours(ticket.enq_h, t)
+            if ticket.queue_wh > self.stalled_after_h:
                 ticket.stalled = True
         person.ticket = ticket
         hours = self.policy.plan(ticket, person, t)
@@ -158,8 +161,6 @@ class Engine:
             ticket.pingpong = True
         if src.name not in ticket.handed_from:
             ticket.handed_from.append(src.name)
-        if dst.level > ticket.max_level:
-            ticket.max_level = dst.level
         if lost:
             ticket.context_lost = True
         self.rec.handoff(ticket, src, dst, t)

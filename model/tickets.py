@@ -16,7 +16,7 @@ class Ticket:
         "first_start_h", "resolved_h", "wait_h", "handoffs", "explanations", "contacts",
         "reopened", "stalled", "pingpong", "max_level", "resolver", "named_request", "honoured",
         # working state
-        "desk", "enq_h", "visits", "context", "context_lost", "needs_explain", "asked_info",
+        "desk", "enq_h", "queue_wh", "visits", "context", "context_lost", "needs_explain", "asked_info",
         "cost_h", "touched", "handed_from", "action", "target", "fixed", "eng_checked",
         "pushed_back", "script_failed", "script_closed", "escalator",
     )
@@ -51,6 +51,7 @@ class Ticket:
         self.honoured = False
         self.desk = None
         self.enq_h = created_h
+        self.queue_wh = 0.0  # working hours spent queued, summed over every queue visited
         self.visits = 0
         self.context = 1.0
         self.context_lost = False
