@@ -190,7 +190,8 @@ class PilotConfig:
     duration_days: int = _f(91, range=(1, None), src="a quarter")
     segment: str = _f("mid_market")
     treated_share: float = _f(0.5, range=(0.01, 0.99), src="[A] half treated, half matched control")
-    pod_size: int = _f(4, range=(1, 10000), src="[A] drawn from the L2 team")
+    pod_size: int = _f(3, range=(1, 10000),
+                       src="[A] drawn from the L2 team; 3 of 11 keeps L2's load about level")
 
 
 @dataclass

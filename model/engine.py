@@ -179,6 +179,7 @@ class Engine:
         ticket.resolver = person
         if reopen_after_h is None:
             self.open_tickets -= 1
+            ticket.customer.record_episode(ticket.explanations, ticket.contacts)
             self.rec.closed(ticket, t)
             return
         self.rec.reopen_scheduled(ticket, t)
