@@ -50,9 +50,5 @@ class SupportStaff(mesa.Agent):
     def busy(self) -> bool:
         return self.ticket is not None
 
-    def handle_multiplier(self, domain: int, novice_multiplier: float) -> float:
-        """Handle time relative to an expert: 1 + (m0 - 1)(1 - proficiency) (SCIENCE.md §2)."""
-        return 1.0 + (novice_multiplier - 1.0) * (1.0 - float(self.proficiency[domain]))
-
     def mean_proficiency(self) -> float:
         return float(np.mean([self.proficiency[d] for d in self.certified]))

@@ -117,7 +117,6 @@ class CustomersConfig:
 
 
 @dataclass
-@dataclass
 class L1Config:
     headcount: int = _f(17, range=(0, 100000), src="[A] near the 0.80 occupancy target with L2")
     mandate_complexity: float = _f(0.6, range=(0.0, 1.0), src="[A] L1 may resolve up to this")
@@ -362,9 +361,9 @@ def _cross_checks(cfg: Config, errors: list[str]) -> None:
         if org.pilot.segment not in names:
             errors.append(f"org.pilot.segment = {org.pilot.segment!r}: allowed values are "
                           f"{', '.join(names)}")
-        if org.pilot.pod_size > org.l2.headcount:
-            errors.append(f"org.pilot.pod_size = {org.pilot.pod_size}: must be <= "
-                          f"org.l2.headcount ({org.l2.headcount})")
+        if org.pilot.pod_size >= org.l2.headcount:
+            errors.append(f"org.pilot.pod_size = {org.pilot.pod_size}: must be < "
+                          f"org.l2.headcount ({org.l2.headcount}), or L2 is left empty")
         if org.pilot.start_day >= sim.horizon_days:
             errors.append(f"org.pilot.start_day = {org.pilot.start_day}: must be < "
                           f"sim.horizon_days ({sim.horizon_days})")

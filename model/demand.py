@@ -23,21 +23,19 @@ TICKET_CONCENTRATION = 10.0  # [A] Beta a+b of a ticket's complexity around its 
 class DayArrivals:
     """One day's arrivals, as columns; ``make(i)`` builds the i-th ticket record when it arrives."""
 
-    __slots__ = ("times", "next", "_cols", "_first_id")
+    __slots__ = ("times", "next", "_rows", "_first_id")
 
     def __init__(self, times: list[float], cols: tuple, first_id: int) -> None:
         self.times = times
         self.next = 0
-        self._cols = cols
+        self._rows = list(zip(*cols, times, strict=True))  # one tuple per ticket, built in C
         self._first_id = first_id
 
     def __len__(self) -> int:
         return len(self.times)
 
     def make(self, i: int) -> Ticket:
-        cls, cust, dom, cx, onp, eng, spec, work, ework, prio = (c[i] for c in self._cols)
-        return Ticket(self._first_id + i, cust, cls, dom, cx, onp, eng, spec, work, ework,
-                      self.times[i], prio)
+        return Ticket(self._first_id + i, *self._rows[i])
 
 
 class Demand:
@@ -92,6 +90,6 @@ class Demand:
             s = self.sigma
             work = cat.work_h[cls] * np.exp(s * g.standard_normal(n) - s * s / 2)
             ework = self.fix_mean * np.exp(s * g.standard_normal(n) - s * s / 2)
-        prio = cat.work_h[cls]
-        return (cls.tolist(), customers, dom.tolist(), cx.tolist(), on_pattern.tolist(),
-                needs_eng.tolist(), spec.tolist(), work.tolist(), ework.tolist(), prio.tolist())
+        # in the order of Ticket's arguments after the id (created_h is appended by DayArrivals)
+        return (customers, cls.tolist(), dom.tolist(), cx.tolist(), on_pattern.tolist(),
+                needs_eng.tolist(), spec.tolist(), work.tolist(), ework.tolist())

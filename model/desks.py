@@ -79,14 +79,16 @@ class Desk:
         level: support line for ``max_level`` (1, 2 or 3).
         keys: queue keys (``(0,)`` or the domains served).
         discipline: ``fcfs`` or ``priority``.
+        class_work: expected work per issue class, the priority key (shortest first).
     """
 
     def __init__(self, name: str, kind: str, level: int, keys: tuple[int, ...],
-                 discipline: str = "fcfs") -> None:
+                 discipline: str = "fcfs", class_work: list[float] | None = None) -> None:
         self.name, self.kind, self.level = name, kind, level
         self.by_domain = keys != (0,) or kind == "pod"
         self.keys = keys
         qcls = PriorityQueue if discipline == "priority" else FifoQueue
+        self._prio = class_work if discipline == "priority" else None
         self.queues = {k: qcls() for k in keys}
         self.idle: dict[int, dict] = {k: {} for k in keys}
         self.members: list = []
@@ -140,7 +142,7 @@ class Desk:
 
     # --- queues -----------------------------------------------------------------------------
     def push(self, ticket, key: int, seq: int) -> None:
-        self.queues[key].push(ticket.prio, seq, ticket)
+        self.queues[key].push(self._prio[ticket.cls] if self._prio else 0.0, seq, ticket)
         self.queued += 1
 
     def next_for(self, person):

@@ -107,11 +107,9 @@ class Engine:
         waited = t - ticket.enq_h
         if ticket.first_start_h < 0:
             ticket.first_start_h = t
-            ticket.wait_h = waited
+            ticket.wait_h = t - ticket.created_h
         if waited > 0.0:
-            ticket.queue_wh += self.cal.working_hours(ticket.enq_h, t)
-            if ticket.queue_wh > self.stalled_after_h:
-                ticket.stalled = True
+            self.add_queue_time(ticket, t)
         person.ticket = ticket
         hours = self.policy.plan(ticket, person, t)
         ticket.visits += 1
@@ -121,6 +119,13 @@ class Engine:
         ticket.cost_h += hours
         self.rec.started(ticket, person, t, hours)
         self.schedule(self.cal.advance(t, hours), FINISH, person)
+
+    def add_queue_time(self, ticket, t: float) -> None:
+        """Add the working hours queued since ``enq_h``; past the threshold the ticket is stalled."""
+        ticket.queue_wh += self.cal.working_hours(ticket.enq_h, t)
+        ticket.enq_h = t
+        if ticket.queue_wh > self.stalled_after_h:
+            ticket.stalled = True
 
     def _finish(self, person, t: float) -> None:
         ticket = person.ticket

@@ -123,6 +123,7 @@ class TierSimModel(mesa.Model):
                 open_tickets[person.ticket.id] = person.ticket
         for d in self.desks.values():
             for t in d.queued_tickets():
+                self.engine.add_queue_time(t, self.engine.now)  # queued at the horizon
                 open_tickets[t.id] = t
         for _, _, kind, obj, _ in self.engine.heap:
             if kind == 1:  # READY

@@ -18,6 +18,7 @@ from model.desks import Desk
 class OrgBuilder:
     def __init__(self, model, cfg: Config, gen: np.random.Generator) -> None:
         self.model, self.cfg, self.gen = model, cfg, gen
+        self.class_work = model.catalogue.work_h.tolist()
         p = cfg.product
         self.domains = p.domains
         n_spec = p.specialist_domains if p.specialist_share > 0 else 0
@@ -44,7 +45,7 @@ class OrgBuilder:
         return person
 
     def desk(self, name: str, kind: str, level: int, keys: tuple[int, ...] = (0,)) -> Desk:
-        d = Desk(name, kind, level, keys, self.disc)
+        d = Desk(name, kind, level, keys, self.disc, self.class_work)
         self.desks[name] = d
         self.graph.add_node(name, kind=kind, level=level)
         return d
@@ -111,7 +112,7 @@ class OrgBuilder:
 
     def pilot(self) -> None:
         self._tiered_core()
-        pod = self.desk("pilot_pod", "pod", 1, self.regular)
+        self.desk("pilot_pod", "pod", 1, self.regular)
         chan = self.cfg.org.engineering.channel_context_loss
         if "engineering" in self.desks:
             self.route("pilot_pod", "engineering", chan)

@@ -7,6 +7,7 @@ chunks, so memory stays bounded by the chunk size plus the compact columns.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 TICKET_COLUMNS = [
@@ -16,6 +17,14 @@ TICKET_COLUMNS = [
     "honoured", "needs_engineering", "specialist", "cost_h", "pilot_arm", "segment",
 ]
 EVENT_COLUMNS = ["ticket_id", "time_h", "activity", "desk", "staff_id"]
+_I, _F, _B = "int64", "float64", "bool"
+DTYPES = {  # explicit column types: fast conversion and a stable Parquet schema
+    "ticket_id": _I, "customer_id": _I, "class_id": _I, "domain": _I, "complexity": _F,
+    "created_h": _F, "first_start_h": _F, "resolved_h": _F, "wait_h": _F, "resolution_h": _F,
+    "handoffs": _I, "explanations": _I, "contacts": _I, "reopened": _I, "stalled": _B,
+    "pingpong": _B, "max_level": _I, "resolver_id": _I, "named_request": _B, "honoured": _B,
+    "needs_engineering": _B, "specialist": _B, "cost_h": _F, "time_h": _F, "staff_id": _I,
+}
 CHUNK = 65536
 
 
@@ -31,14 +40,18 @@ class _ChunkedLog:
             self.flush()
 
     def flush(self) -> None:
-        if self.rows:
-            self.chunks.append(pd.DataFrame.from_records(self.rows, columns=self.columns))
+        if self.rows:  # transpose in C, then one typed column each
+            data = {}
+            for name, col in zip(self.columns, zip(*self.rows, strict=True), strict=True):
+                dtype = DTYPES.get(name)
+                data[name] = np.array(col, dtype=dtype) if dtype else pd.array(col, dtype="string")
+            self.chunks.append(pd.DataFrame(data))
             self.rows = []
 
     def frame(self) -> pd.DataFrame:
         self.flush()
         if not self.chunks:
-            return pd.DataFrame({c: pd.Series(dtype="float64") for c in self.columns})
+            return pd.DataFrame({c: pd.Series(dtype=DTYPES.get(c, "string")) for c in self.columns})
         return pd.concat(self.chunks, ignore_index=True)
 
     def __len__(self) -> int:
@@ -122,7 +135,7 @@ class Recorder:
                 t.wait_h if t.first_start_h >= 0 else float("nan"), resolved - t.created_h,
                 t.handoffs, t.explanations, t.contacts, t.reopened, t.stalled, t.pingpong,
                 t.max_level, r.unique_id if r is not None else -1,
-                str(r.role) if r is not None else "", t.named_request, t.honoured, t.needs_eng,
+                r.role.value if r is not None else "", t.named_request, t.honoured, t.needs_eng,
                 t.specialist, t.cost_h, c.pilot_arm, c.segment)
 
     # --- daily series -----------------------------------------------------------------------

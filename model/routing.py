@@ -90,11 +90,12 @@ class Policy:
             ticket.contacts += 1
             ticket.action = ASK
             return hours + self.reexplain_h
-        if not ticket.asked_info and self.info_p > 0 and self.u() < self.info_p:
-            ticket.asked_info = True  # the first person to look needs something from the customer
-            ticket.contacts += 1
-            ticket.action = ASK
-            return hours + self.reexplain_h
+        if not ticket.asked_info:  # the first person to look may need input from the customer
+            ticket.asked_info = True
+            if self.info_p > 0 and self.u() < self.info_p:
+                ticket.contacts += 1
+                ticket.action = ASK
+                return hours + self.reexplain_h
         return hours + self.rules[person.desk.kind](ticket, person)
 
     def _work(self, ticket, person, factor: float = 1.0) -> float:
@@ -104,7 +105,11 @@ class Policy:
             w = self.mean_work * self.work_exp()
         else:
             w = ticket.work_h
-        return w * factor * (1.0 + (self.m0 - 1.0) * (1.0 - person.proficiency[ticket.domain]))
+        return w * factor * self._mult(person, ticket.domain)
+
+    def _mult(self, person, domain: int) -> float:
+        """Handle time relative to an expert: 1 + (m0 - 1)(1 - proficiency) (SCIENCE.md §2)."""
+        return 1.0 + (self.m0 - 1.0) * (1.0 - person.proficiency[domain])
 
     def _escalate(self, ticket, dst, key, preferred, hours: float) -> float:
         ticket.action = ESCALATE
@@ -173,8 +178,7 @@ class Policy:
         ticket.action, ticket.target = RETURN, (desk, key, who)
         if ticket.needs_eng:
             ticket.fixed = True
-            m = 1.0 + (self.m0 - 1.0) * (1.0 - person.proficiency[ticket.domain])
-            return ticket.eng_work_h * m + self.writeup_h
+            return ticket.eng_work_h * self._mult(person, ticket.domain) + self.writeup_h
         ticket.eng_checked = True  # not a bug: bounce it back
         return min(self._work(ticket, person), self.diag_h) + self.writeup_h
 
@@ -197,10 +201,10 @@ class Policy:
     def finish(self, ticket, person, t: float) -> None:
         action = ticket.action
         eng = self.engine
-        if action == RESOLVE or action == SCRIPT_CLOSE:
+        if action in (RESOLVE, SCRIPT_CLOSE):
             ticket.script_closed = action == SCRIPT_CLOSE
             eng.resolve(ticket, person, t, self._reopen_after(ticket, person))
-        elif action == ESCALATE or action == RETURN:
+        elif action in (ESCALATE, RETURN):
             dst, key, preferred = ticket.target
             ticket.target = None
             lost = self.loss_p > 0 and self.u() < self.loss_p * self.org.edges[
