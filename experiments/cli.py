@@ -8,6 +8,7 @@ from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from model.config import Config, ConfigError, validate
 
@@ -26,7 +27,11 @@ def to_config(cfg: DictConfig) -> Config:
     """Convert the composed Hydra config into the typed, validated :class:`Config`."""
     plain = OmegaConf.to_container(cfg, resolve=True)
     plain.pop("hydra", None)
-    obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), plain))
+    try:
+        obj = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Config), plain))
+    except OmegaConfBaseException as err:  # e.g. `+org.l1.headcuont=3`: an added unknown key
+        key = getattr(err, "full_key", None) or "?"
+        raise ConfigError(f"invalid configuration:\n  - {key}: {str(err).splitlines()[0]}") from None
     return validate(obj)
 
 

@@ -1,0 +1,109 @@
+"""The layering rule (DESIGN.md sections 1 and 7): the simulation (``model/``, ``agents/``) never
+imports a front end (hydra, omegaconf, solara, matplotlib) and never uses global randomness
+(the ``random`` module, ``np.random.<function>(...)`` on the global state, ``hash()`` seeds)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN_IMPORTS = {"hydra", "omegaconf", "solara", "matplotlib"}
+# numpy.random names that do not touch the global state
+NP_RANDOM_OK = {"default_rng", "Generator", "SeedSequence", "PCG64", "PCG64DXSM", "Philox",
+                "SFC64", "MT19937", "BitGenerator"}
+
+
+def sources() -> list[Path]:
+    files = sorted(p for pkg in ("model", "agents") for p in (ROOT / pkg).rglob("*.py"))
+    assert files, "no sources found"
+    return files
+
+
+def _ids(paths):
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+def _np_aliases(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """Names bound to numpy and to numpy.random in this module."""
+    np_names, rnd_names = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name == "numpy":
+                    np_names.add(a.asname or "numpy")
+                elif a.name == "numpy.random":
+                    if a.asname:
+                        rnd_names.add(a.asname)
+                    else:
+                        np_names.add("numpy")
+        elif isinstance(node, ast.ImportFrom) and node.module == "numpy":
+            for a in node.names:
+                if a.name == "random":
+                    rnd_names.add(a.asname or "random")
+    return np_names, rnd_names
+
+
+def violations(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                top = a.name.split(".")[0]
+                if top in FORBIDDEN_IMPORTS:
+                    out.append(f"line {node.lineno}: import {a.name}")
+                if top == "random":
+                    out.append(f"line {node.lineno}: import random (use a named stream)")
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            top = node.module.split(".")[0]
+            if top in FORBIDDEN_IMPORTS:
+                out.append(f"line {node.lineno}: from {node.module} import ...")
+            if top == "random":
+                out.append(f"line {node.lineno}: from random import ...")
+            if node.module == "numpy.random":
+                bad = [a.name for a in node.names if a.name not in NP_RANDOM_OK]
+                if bad:
+                    out.append(f"line {node.lineno}: from numpy.random import {', '.join(bad)}")
+    np_names, rnd_names = _np_aliases(tree)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        # np.random.<fn>(...)
+        if (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Attribute)
+                and f.value.attr == "random" and isinstance(f.value.value, ast.Name)
+                and f.value.value.id in np_names and f.attr not in NP_RANDOM_OK):
+            out.append(f"line {node.lineno}: np.random.{f.attr}(...) uses the global state")
+        # <alias of numpy.random>.<fn>(...)
+        if (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+                and f.value.id in rnd_names and f.attr not in NP_RANDOM_OK):
+            out.append(f"line {node.lineno}: {f.value.id}.{f.attr}(...) uses the global state")
+        # hash()-derived seeds differ between processes (PYTHONHASHSEED)
+        if isinstance(f, ast.Name) and f.id == "hash":
+            out.append(f"line {node.lineno}: hash(...) is salted per process")
+    return out
+
+
+@pytest.mark.parametrize("path", sources(), ids=_ids(sources()))
+def test_simulation_code_keeps_to_its_layer(path):
+    bad = violations(path)
+    assert not bad, f"{path.relative_to(ROOT)}:\n  " + "\n  ".join(bad)
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("import hydra", 1), ("from omegaconf import OmegaConf", 1), ("import matplotlib.pyplot", 1),
+    ("from solara import x", 1), ("import random", 1), ("from random import random", 1),
+    ("import numpy as np\nnp.random.seed(1)", 1), ("import numpy as np\nnp.random.rand(3)", 1),
+    ("import numpy\nnumpy.random.shuffle(x)", 1), ("from numpy import random as r\nr.normal()", 1),
+    ("from numpy.random import normal", 1), ("seed = hash('demand')", 1),
+    ("import numpy as np\ng = np.random.default_rng(0)\ng.normal()", 0),
+    ("import numpy as np\nnp.random.Generator(np.random.PCG64(np.random.SeedSequence(1)))", 0),
+    ("import numpy as np\nx = gen.random(3)", 0), ("from model.streams import Streams", 0),
+])
+def test_the_checker_itself(tmp_path, code, expected):
+    p = tmp_path / "m.py"
+    p.write_text(code + "\n")
+    assert len(violations(p)) == expected, violations(p)
