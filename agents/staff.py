@@ -44,6 +44,7 @@ class SupportStaff(mesa.Agent):
         self.home_desk = None
         self.ticket = None
         self.busy_h = 0.0  # hours spent working tickets
+        self.piece_h = 0.0  # hours of the piece of work in hand (or last finished)
         self.tickets_worked = 0
 
     @property

@@ -60,6 +60,11 @@ class Demand:
         self.fix_mean = cfg.org.engineering.mean_fix_hours
         self._off_pattern = p.off_pattern_share
         self.next_id = 0
+        # f(cls, domains, customers, u) -> bool mask of tickets that still happen (product fixes,
+        # workflows, churned customers); u is one uniform per ticket, drawn whatever the filters,
+        # so filtering never shifts the other draws (common random numbers).
+        self.filters: list = []
+        self.filtered = 0  # tickets prevented so far
 
     def day(self, day: int) -> DayArrivals:
         rates = self.base_rate * self.scale * self.day_w[day % 7] * self.hour_w
@@ -68,9 +73,14 @@ class Demand:
         times = np.repeat(np.arange(24, dtype=float), counts) + self.dg.random(n)
         times.sort()
         times += 24.0 * day
-        cols = self._properties(n)
+        cols, keep = self._properties(n)
+        if keep is not None:
+            self.filtered += int(n - keep.sum())
+            idx = np.flatnonzero(keep).tolist()
+            cols = tuple([c[i] for i in idx] for c in cols)
+            times = times[keep]
         arr = DayArrivals(times.tolist(), cols, self.next_id)
-        self.next_id += n
+        self.next_id += len(arr)
         return arr
 
     def _properties(self, n: int) -> tuple:
@@ -90,6 +100,12 @@ class Demand:
             s = self.sigma
             work = cat.work_h[cls] * np.exp(s * g.standard_normal(n) - s * s / 2)
             ework = self.fix_mean * np.exp(s * g.standard_normal(n) - s * s / 2)
+        u_keep = g.random(n)
+        keep = None
+        for f in self.filters:
+            k = f(cls, dom, customers, u_keep)
+            keep = k if keep is None else keep & k
         # in the order of Ticket's arguments after the id (created_h is appended by DayArrivals)
-        return (customers, cls.tolist(), dom.tolist(), cx.tolist(), on_pattern.tolist(),
+        cols = (customers, cls.tolist(), dom.tolist(), cx.tolist(), on_pattern.tolist(),
                 needs_eng.tolist(), spec.tolist(), work.tolist(), ework.tolist())
+        return cols, keep

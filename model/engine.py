@@ -37,6 +37,8 @@ class Engine:
         self.open_tickets = 0
         self.in_wait = 0  # tickets waiting for the customer or a reopen
         self.desks: list = []
+        self.work_hooks: list = []  # f(person, ticket, t) after each piece (hours: person.piece_h)
+        self.close_hooks: list = []  # f(ticket, t) when a ticket closes for good
 
     # --- scheduling -------------------------------------------------------------------------
     def schedule(self, t: float, kind: int, obj, extra=None) -> None:
@@ -116,6 +118,7 @@ class Engine:
         if person.unique_id not in ticket.touched:
             ticket.touched.append(person.unique_id)
         person.busy_h += hours
+        person.piece_h = hours
         ticket.cost_h += hours
         self.rec.started(ticket, person, t, hours)
         self.schedule(self.cal.advance(t, hours), FINISH, person)
@@ -131,6 +134,8 @@ class Engine:
         ticket = person.ticket
         person.ticket = None
         person.tickets_worked += 1
+        for hook in self.work_hooks:
+            hook(person, ticket, t)
         self.policy.finish(ticket, person, t)
         self._pull(person, t)
 
@@ -186,6 +191,8 @@ class Engine:
             self.open_tickets -= 1
             ticket.customer.record_episode(ticket.explanations, ticket.contacts)
             self.rec.closed(ticket, t)
+            for hook in self.close_hooks:
+                hook(ticket, t)
             return
         self.rec.reopen_scheduled(ticket, t)
         ticket.reopened += 1

@@ -28,7 +28,16 @@ class TierSimModel(mesa.Model):
     2. ``_org_changes`` — dated org changes (the pilot pod forms and later hands back);
     3. ``_work_tickets`` — the engine works every ticket event until midnight: arrivals, starts,
        completions, hand-offs, customer replies, reopenings, shift starts;
-    4. ``_record_day`` — one row of the daily series (and Mesa's DataCollector, for the viz).
+    4. ``_daily_processes`` — each mechanism's end-of-day process, in a fixed order: talent
+       (forgetting, attrition reviews, promotions, hiring), customers (renewals, churn, word of
+       mouth), feedback (product planning, fixes shipping); monthly and quarterly work runs on
+       its day inside each;
+    5. ``_record_day`` — one row of the daily series (and Mesa's DataCollector, for the viz).
+
+    Mechanisms plug in as objects with ``day(model)`` (end-of-day work) and ``series()``
+    (their columns of the daily row), plus engine hooks (``Engine.work_hooks``: a piece of work
+    finished; ``Engine.close_hooks``: a ticket closed for good) and demand filters
+    (``Demand.filters``: tickets that product fixes or workflows prevent).
 
     Staff and customers are Mesa agents updated by direct calls from the engine; tickets are
     records on the engine's own heap.
@@ -58,6 +67,7 @@ class TierSimModel(mesa.Model):
         self.engine.policy = make_policy(cfg.org.design, self)
         self.demand = Demand(cfg, self.catalogue, CustomerSampler(self.customers, cfg.product.domains),
                              self.streams["demand"], self.streams["tickets"])
+        self.mechanisms: list = []  # end-of-day processes, in schedule order (see docstring)
         self.datacollector = mesa.DataCollector(model_reporters={
             "backlog": lambda m: m.engine.open_tickets,
             "resolved_today": lambda m: m.recorder.series[-1]["tickets_resolved"]
@@ -72,6 +82,7 @@ class TierSimModel(mesa.Model):
         self._draw_demand()
         self._org_changes()
         self._work_tickets()
+        self._daily_processes()
         self._record_day()
         self.day += 1
         if self.day >= self.cfg.sim.horizon_days:
@@ -93,6 +104,10 @@ class TierSimModel(mesa.Model):
     def _work_tickets(self) -> None:
         self.engine.run_until(24.0 * (self.day + 1))
 
+    def _daily_processes(self) -> None:
+        for mech in self.mechanisms:
+            mech.day(self)
+
     def _record_day(self) -> None:
         extra = {"backlog": self.engine.open_tickets,
                  "queued": sum(d.queued for d in self.desks.values()),
@@ -101,6 +116,8 @@ class TierSimModel(mesa.Model):
             extra[f"queue_{name}"] = d.queued
         for role in Role:
             extra[f"headcount_{role.value}"] = self.headcount[role]
+        for mech in self.mechanisms:
+            extra.update(mech.series())
         self.recorder.end_of_day(self.day, extra)
         if self.datacollector is not None:
             self.datacollector.collect(self)
