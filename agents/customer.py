@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import mesa
 import numpy as np
 
@@ -35,6 +37,39 @@ class Customer(mesa.Agent):
         self.episodes = 0
         self.effort_sum = 0.0
         self.named_requests = 0
+        # loyalty state (model/loyalty.py; left at these values with mechanisms.customers off)
+        self.active = True  # a paying customer now (a prospect is False until it joins)
+        self.source = "initial"  # or "acquired" (sales), "referral"
+        self.goodwill = float("nan")  # P(stay | the customer reconsiders the vendor)
+        self.review_day = 0  # day of the 30-day month of this customer's renewal review
+        self.mrr_warmup = float("nan")  # MRR at the end of the warm-up (the NRR cohort)
+        self.owner_since = joined_day
+        self.last_episode = ""  # category of the latest episode (unresolved / high / low)
+        self.last_episode_day = -1
+        self.episode_counts = {"unresolved": 0, "high_effort": 0, "low_effort": 0}
+        # staff agent -> log2(s) + day / h at the last contact: every relationship fades at the
+        # same rate, so the largest value is the strongest relationship on any day
+        self.relations: dict = {}
+
+    # --- relationships (strength s in [0, 1] fades with half-life h days) -------------------
+    def strength(self, person, day: int, h: float) -> float:
+        """Relationship strength with ``person`` today (0 if none)."""
+        v = self.relations.get(person)
+        return 2.0 ** (v - day / h) if v is not None else 0.0
+
+    def strengthen(self, person, day: int, gain: float, h: float) -> None:
+        """A successful contact: s <- s + gain (1 - s), after today's fading."""
+        s = self.strength(person, day, h)
+        s += gain * (1.0 - s)
+        if s > 0.0:
+            self.relations[person] = math.log2(s) + day / h
+
+    def strongest(self, day: int, h: float) -> tuple:
+        """``(person, strength)`` of the strongest relationship, or ``(None, 0.0)``."""
+        if not self.relations:
+            return None, 0.0
+        person = max(self.relations, key=self.relations.__getitem__)
+        return person, 2.0 ** (self.relations[person] - day / h)
 
     def record_episode(self, explanations: int, contacts: int) -> None:
         """Remember one closed ticket's effort (explanations + extra contacts)."""

@@ -32,7 +32,7 @@ class SupportStaff(mesa.Agent):
                  certified: tuple[int, ...], salary: float, hired_day: int = 0) -> None:
         super().__init__(model)
         self.role = role
-        self.proficiency = proficiency
+        self.proficiency: list[float] = [float(x) for x in proficiency]  # lists: fast scalar access
         self.certified = certified
         self.salary = float(salary)
         self.hired_day = hired_day
@@ -43,6 +43,22 @@ class SupportStaff(mesa.Agent):
         self.desk_keys: tuple[int, ...] = ()
         self.home_desk = None
         self.ticket = None
+        # talent state (model/talent.py)
+        self.level = 0  # generalist growth in place: 0 junior, 1 senior, 2 lead
+        self.last_promotion_day = hired_day
+        self.asymptote = 1.0  # personal ceiling of proficiency
+        self.tau = 1.0  # tickets to cover 63 % of the gap to the ceiling
+        self.experience: list[float] = [0.0] * len(proficiency)  # tickets' worth, per domain
+        self.month_busy_h = 0.0
+        self.month_domains: set[int] = set()
+        self.mentor = None
+        self.mentor_until = -1  # day until which the mentor speeds this person's ramp
+        self.mentee_until = -1  # day until which this person mentors a newcomer
+        self.slowdown = 1.0  # handle-time factor while mentoring (capacity taken)
+        self.leaving = False  # quit while holding a ticket: leaves when it is done
+        self.regretted = False
+        self.predecessor = None
+        self.prev_desk = None
         self.busy_h = 0.0  # hours spent working tickets
         self.piece_h = 0.0  # hours of the piece of work in hand (or last finished)
         self.tickets_worked = 0

@@ -33,6 +33,8 @@ not comparable with a full run); ``--skip-ciw`` leaves out section 2; ``--only``
 
 from __future__ import annotations
 
+import dataclasses
+
 import argparse
 import gc
 import math
@@ -87,7 +89,8 @@ def mmc_config(days: int, warmup_days: int, seed: int) -> Config:
     o.pods.count, o.pods.size, o.pods.breadth = 1, SERVERS, 1
     o.engineering.headcount, o.specialists.headcount = 0, 0
     cfg.workforce.novice_multiplier = 1.0
-    cfg.mechanisms.handoff_overhead, cfg.mechanisms.reopen = False, False
+    for switch in dataclasses.fields(cfg.mechanisms):  # every mechanism off: a plain queue
+        setattr(cfg.mechanisms, switch.name, False)
     return cfg
 
 

@@ -73,6 +73,14 @@ UNITS: dict[str, str] = {
     "org.pilot.segment": "segment name",
     "workforce.proficiency.spread": "sd of proficiency",
     "workforce.novice_multiplier": "× expert handle time",
+    "feedback.signal_retention_per_handoff": "share of signal detail kept per hand-off (0–1)",
+    "feedback.script_signal_factor": "× signal detail",
+    "feedback.evidence_threshold": "detail-weighted signals",
+    "feedback.fixes_per_quarter": "fixes per 91 days",
+    "feedback.fix_lead_time_weeks": "weeks",
+    "feedback.fix_effect": "share of the class's arrivals (0–1)",
+    "feedback.workflow_min_proficiency": "proficiency (0–1)",
+    "feedback.deflection_share": "share of the class's arrivals (0–1)",
 }
 
 _SUFFIXES: tuple[tuple[str, str], ...] = (

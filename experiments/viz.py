@@ -27,6 +27,7 @@ The page's front-end packages are served from the local cache that ``make setup`
 from __future__ import annotations
 
 import argparse
+import base64
 import io
 import math
 import os
@@ -55,9 +56,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
 from omegaconf import DictConfig, OmegaConf  # noqa: E402
-from solara.alias import rw  # noqa: E402
 
-from experiments.cli import CONF_DIR, register, to_config  # noqa: E402
+from experiments.cli import CONF_DIR, ROOT, register, to_config  # noqa: E402
 from model.config import Config, ConfigError  # noqa: E402
 from model.model import TierSimModel  # noqa: E402
 
@@ -215,6 +215,7 @@ class VizModel(TierSimModel):
     """
 
     def __init__(self, **params: Any) -> None:
+        params.pop("scenario", None)  # Mesa's Reset passes the model's default scenario
         self.config_error = ""
         try:
             cfg = build_config(params)
@@ -259,8 +260,7 @@ class VizModel(TierSimModel):
         super().step()
         active = [s for s in self.staff if s.left_day is None]
         self.viz_rows.append({"day": self.day - 1,
-                              "payroll_per_day": sum(s.salary for s in active) / 365.0,
-                              "staff": len(active)})
+                              "payroll_per_day": sum(s.salary for s in active) / 365.0})
         self.handoff_days.append(self._handoffs_today)
         self._handoffs_today = {}
 
@@ -299,11 +299,12 @@ def _ratio7(num: pd.Series, den: pd.Series) -> pd.Series:
 
 
 def _per_role(prefix: str, transform: Callable[[pd.Series], pd.Series] = lambda s: s):
-    def lines(df: pd.DataFrame) -> dict:
+    def lines(df: pd.DataFrame) -> dict:  # the roles the org has (or had)
         out = {}
         for role, (colour, label) in ROLE_STYLE.items():
-            col = f"{prefix}{role}"
-            if col in df and df[col].fillna(0).abs().sum() > 0:
+            col, heads = f"{prefix}{role}", f"headcount_{role}"
+            if col in df and (df[col].fillna(0).abs().sum() > 0
+                              or (heads in df and df[heads].sum() > 0)):
                 out[label] = (transform(df[col]), colour)
         return out
     return lines
@@ -326,8 +327,11 @@ def _resolution(df: pd.DataFrame) -> dict:
 
 
 def _flow(df: pd.DataFrame) -> dict:
-    return {"created": (_roll_sum(df["tickets_created"]) / 7, OKABE_ITO["orange"]),
-            "resolved": (_roll_sum(df["tickets_resolved"]) / 7, OKABE_ITO["green"])}
+    out = {"created": (_roll_sum(df["tickets_created"]) / 7, OKABE_ITO["orange"]),
+           "resolved": (_roll_sum(df["tickets_resolved"]) / 7, OKABE_ITO["green"])}
+    if "tickets_deflected" in df:  # problems that fixes and self-service took away
+        out["deflected"] = (_roll_sum(df["tickets_deflected"]) / 7, OKABE_ITO["sky"])
+    return out
 
 
 def _handoffs(df: pd.DataFrame) -> dict:
@@ -335,14 +339,29 @@ def _handoffs(df: pd.DataFrame) -> dict:
         _ratio7(df["handoffs"], df["tickets_resolved"]), OKABE_ITO["purple"])}
 
 
+COST_WINDOW = 28  # days over which the cost charts average
+
+
+def _daily_cost(df: pd.DataFrame) -> pd.Series:
+    """Support cost of each day: loaded salaries paid plus replacement cost of hires, as the
+    model books them (``cost_*_cum``); else the payroll of the staff on the books."""
+    if "cost_salary_cum" not in df:
+        return df["payroll_per_day"]
+    cum = df["cost_salary_cum"] + df.get("cost_hiring_cum", 0.0)
+    return cum.diff().fillna(cum)
+
+
 def _cost_head(df: pd.DataFrame) -> dict:
-    return {"loaded salaries / headcount": (
-        df["payroll_per_day"] * 365 / df["staff"] / 1000, OKABE_ITO["blue"])}
+    heads = df[[c for c in df if c.startswith("headcount_")]].sum(axis=1)
+    cost = _daily_cost(df).rolling(COST_WINDOW, min_periods=1)
+    per_head = cost.mean() * 365 / heads.rolling(COST_WINDOW, min_periods=1).mean() / 1000
+    return {"per person, a year ($k)": (per_head, OKABE_ITO["blue"])}
 
 
 def _cost_ticket(df: pd.DataFrame) -> dict:
-    return {"salaries of the last 7 days / tickets resolved in them": (
-        _ratio7(df["payroll_per_day"], df["tickets_resolved"]), OKABE_ITO["vermillion"])}
+    cost = _roll_sum(_daily_cost(df), COST_WINDOW)
+    done = _roll_sum(df["tickets_resolved"], COST_WINDOW)
+    return {"per resolved ticket ($)": ((cost / done).where(done > 0), OKABE_ITO["vermillion"])}
 
 
 @dataclass(frozen=True)
@@ -369,18 +388,20 @@ CHARTS: list[Chart] = [
     Chart("Hand-offs per resolved ticket", (("hand-offs / ticket", _handoffs),),
           ("handoffs", "tickets_resolved")),
     Chart("Headcount by role", (("people", _per_role("headcount_")),), ("headcount_",), step=True),
-    Chart("Cost per head vs per resolved ticket", (("$k / head / year", _cost_head),
-                                                   ("$ / resolved ticket", _cost_ticket)),
-          ("payroll_per_day", "staff", "tickets_resolved")),
-    # Shown once the model records these columns (later mechanisms; adjust the names then):
     Chart("Vacancies by role", (("open positions", _per_role("vacancies_")),), ("vacancies_",),
           step=True),
-    Chart("Leavers by role (cumulative)", (("people", _per_role("leavers_", np.cumsum)),),
-          ("leavers_",), step=True),
+    Chart("Leavers by role (cumulative)", (("people", _per_role("exits_cum_")),), ("exits_cum_",),
+          step=True),
+    Chart("Mean proficiency by role", (("proficiency (0-1)", _per_role("proficiency_")),),
+          ("proficiency_",)),
+    Chart(f"Cost per head vs per resolved ticket ({COST_WINDOW}-day)",
+          (("$k / head / year", _cost_head), ("$ / ticket", _cost_ticket)),
+          ("headcount_", "tickets_resolved")),
+    # Shown once the model records these columns (later mechanisms; adjust the names then):
     Chart("Customer goodwill", (("mean goodwill (0-1)", _col("goodwill_mean", "mean over "
           "customers", OKABE_ITO["green"])),), ("goodwill_mean",)),
-    Chart("Churned customers (cumulative)", (("customers", _col("churned", "churned",
-          OKABE_ITO["vermillion"], np.cumsum)),), ("churned",)),
+    Chart("Churned customers (cumulative)", (("customers", _col("churned_cum", "churned",
+          OKABE_ITO["vermillion"])),), ("churned_cum",)),
     Chart("Requests for a named person", (("requests / day", _col("named_requests",
           "named requests", OKABE_ITO["purple"])),), ("named_requests",)),
 ]
@@ -396,7 +417,7 @@ def probe_columns() -> set[str]:
     cfg.customers.count = 50
     m = TierSimModel(cfg)
     m.step()
-    return set(m.recorder.series[-1]) | {"payroll_per_day", "staff"}
+    return set(m.recorder.series[-1]) | {"payroll_per_day"}
 
 
 def available_charts(columns: set[str]) -> list[Chart]:
@@ -408,6 +429,8 @@ def _latest(y: pd.Series) -> str:
     v = y.iloc[-1] if len(y) else math.nan
     if v != v:
         return "n/a"
+    if pd.api.types.is_integer_dtype(y):
+        return f"{v:.0f}"
     return f"{v:.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
 
 
@@ -422,13 +445,23 @@ def _style_axes(ax, ylabel: str, xlabel: bool) -> None:
     ax.spines["right"].set_visible(False)
 
 
+def _chart_lines(chart: Chart, df: pd.DataFrame):
+    lines = [(ylabel, fn(df) if len(df) else {}) for ylabel, fn in chart.panels]
+    labels = {f"{lab}: {_latest(y)}": col for _, ls in lines for lab, (y, col) in ls.items()}
+    return lines, labels
+
+
+def chart_alt(chart: Chart, model: VizModel) -> str:
+    _, labels = _chart_lines(chart, model.frame())
+    return f"{chart.title}, day {model.day}: " + ("; ".join(labels) or "no data yet")
+
+
 def draw_chart(chart: Chart, model: VizModel, size=(6.4, 4.0), dpi=100) -> Figure:
     """One chart: bold title, legend row under it, then the panels (fixed layout: fast)."""
     df = model.frame()
     fig = Figure(figsize=size, dpi=dpi)
     fig.text(0.015, 0.975, chart.title, fontsize=FONT["title"], fontweight="bold", va="top")
-    lines = [(ylabel, fn(df) if len(df) else {}) for ylabel, fn in chart.panels]
-    labels = {f"{lab}: {_latest(y)}": col for _, ls in lines for lab, (y, col) in ls.items()}
+    lines, labels = _chart_lines(chart, df)
     ncols = 1 if any(len(lab) > 34 for lab in labels) else min(3, max(len(labels), 1))
     rows = math.ceil(len(labels) / ncols) if labels else 0
     top = 0.87 - 0.065 * rows
@@ -444,6 +477,8 @@ def draw_chart(chart: Chart, model: VizModel, size=(6.4, 4.0), dpi=100) -> Figur
                     drawstyle="steps-post" if chart.step else "default")
         ax.set_xlim(0, horizon)
         ax.set_ylim(bottom=0)
+        if chart.step:  # counts: whole numbers, and a visible axis when all are zero
+            ax.set_ylim(top=max(ax.get_ylim()[1], 1))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=chart.step))
         if k < n - 1:
             ax.tick_params(labelbottom=False)
@@ -484,20 +519,23 @@ def _desk_boxes(model: VizModel, x_start: float) -> dict[str, tuple]:
     for name in model.desks:
         by_col.setdefault(_desk_column(model, name), []).append(name)
     boxes, x = {}, x_start
+    g = model.org_graph
     for col in sorted(by_col):
         sizes = []
         for name in by_col[col]:
             n = max(len(model.desks[name].members), 1)
-            cols = max(3, min(6, math.ceil(math.sqrt(n * 1.5))))
+            cols = min(n, 6) if n <= 6 else max(3, min(6, math.ceil(math.sqrt(n * 1.5))))
             rows = math.ceil(n / cols)
             sizes.append((max(cols * NODE_GAP + 0.2, 1.9), rows * NODE_GAP + 0.2 + HEADER, cols))
-        gap = 1.0
-        total = sum(h for _, h, _ in sizes) + gap * (len(sizes) - 1)
         width = max(w for w, _, _ in sizes)
-        y = total / 2
-        for name, (w, h, cols) in zip(by_col[col], sizes, strict=True):
+        names = by_col[col]
+        # room for arrows only between stacked desks that exchange tickets
+        gaps = [1.1 if g.has_edge(a, b) or g.has_edge(b, a) else 0.35
+                for a, b in zip(names, names[1:], strict=False)]
+        y = (sum(h for _, h, _ in sizes) + sum(gaps)) / 2
+        for k, (name, (w, h, cols)) in enumerate(zip(names, sizes, strict=True)):
             boxes[name] = (x + (width - w) / 2, y - h, w, h, cols)
-            y -= h + gap
+            y -= h + (gaps[k] if k < len(gaps) else 0)
         x += width + COLUMN_GAP
     return boxes
 
@@ -533,6 +571,36 @@ def _box_exit(box, towards) -> tuple[float, float]:
     scale = min((w / 2 + 0.08) / abs(dx) if dx else math.inf,
                 (h / 2 + 0.08) / abs(dy) if dy else math.inf)
     return cx + dx * scale, cy + dy * scale
+
+
+ARC = 0.2  # curvature of the hand-off arrows (matplotlib's arc3 rad)
+
+
+def _arc_point(start, end, t: float) -> tuple[float, float]:
+    """Point ``t`` in [0, 1] along an arc3 arrow (a quadratic Bezier curve)."""
+    (x1, y1), (x2, y2) = start, end
+    cx, cy = (x1 + x2) / 2 + ARC * (y2 - y1), (y1 + y2) / 2 - ARC * (x2 - x1)
+    u = 1 - t
+    return u * u * x1 + 2 * u * t * cx + t * t * x2, u * u * y1 + 2 * u * t * cy + t * t * y2
+
+
+def _label_spot(start, end, boxes, ends, placed: list) -> tuple[float, float]:
+    """Where an arrow's count goes: its middle (beside it if the arrow is short), else the
+    first spot along it that is off other desks and away from the labels ``placed`` so far."""
+    others = [b for name, b in boxes.items() if name not in ends]
+
+    def free(p):
+        return (not any(x0 <= p[0] <= x0 + w and y0 <= p[1] <= y0 + h
+                        for x0, y0, w, h, _ in others)
+                and all(math.hypot(p[0] - q[0], p[1] - q[1]) > 0.45 for q in placed))
+
+    dx, dy = end[0] - start[0], end[1] - start[1]
+    off = max(ARC / 2, 0.3 / max(math.hypot(dx, dy), 1e-9))
+    spots = [((start[0] + end[0]) / 2 + off * dy, (start[1] + end[1]) / 2 - off * dx)]
+    spots += [_arc_point(start, end, t) for t in (0.35, 0.65, 0.2, 0.8)]
+    spot = next((p for p in spots if free(p)), spots[0])
+    placed.append(spot)
+    return spot
 
 
 def _fit_equal(ax, xlim, ylim) -> None:
@@ -584,19 +652,19 @@ def draw_network(model: VizModel, size=(12.8, 5.4), dpi=100) -> Figure:
     recent = model.recent_handoffs()
     peak = max(recent.values(), default=1)
     centre = {n: (b[0] + b[2] / 2, b[1] + b[3] / 2) for n, b in boxes.items()}
+    placed: list = []
     for a, b in model.org_graph.edges:
         n = recent.get((a, b), 0)
         start, end = _box_exit(boxes[a], centre[b]), _box_exit(boxes[b], centre[a])
         ax.add_patch(FancyArrowPatch(
-            start, end, connectionstyle="arc3,rad=0.2", arrowstyle="-|>",
+            start, end, connectionstyle=f"arc3,rad={ARC}", arrowstyle="-|>",
             mutation_scale=10 + 6 * n / peak if n else 10,
             linewidth=0.8 + 5 * n / peak if n else 0.8,
             color="#4D4D4D" if n else "#B3B3B3", linestyle="-" if n else (0, (3, 3)),
             zorder=2, shrinkA=2, shrinkB=2))
         if n:
-            dx, dy = end[0] - start[0], end[1] - start[1]
-            ax.text((start[0] + end[0]) / 2 + 0.1 * dy, (start[1] + end[1]) / 2 - 0.1 * dx,
-                    str(n), fontsize=FONT["tick"], ha="center", va="center", zorder=6,
+            lx, ly = _label_spot(start, end, boxes, (a, b), placed)
+            ax.text(lx, ly, str(n), fontsize=FONT["tick"], ha="center", va="center", zorder=6,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#4D4D4D",
                           "lw": 0.6})
 
@@ -665,15 +733,18 @@ def draw_network(model: VizModel, size=(12.8, 5.4), dpi=100) -> Figure:
 # ================================================================================================
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})  # fast over small
     return buf.getvalue()
 
 
-def _image(png: bytes, name: str, max_height: int):
-    """The figure as an image that fits its grid cell (keeps its aspect ratio)."""
-    return rw.Image(value=png, format="png", _dom_classes=[f"tiersim-{name}"],
-                    layout={"max_width": "100%", "max_height": f"{max_height}px",
-                            "width": "auto", "height": "auto"})
+def _image(png: bytes, name: str, max_height: int, alt: str):
+    """The figure as an image that fits its grid cell (keeps its aspect ratio); ``alt`` says
+    in words what it shows (screen readers, and the browser test reads it)."""
+    src = "data:image/png;base64," + base64.b64encode(png).decode()
+    return solara.HTML(tag="img", attributes={"src": src, "alt": alt, "title": alt},
+                       classes=[f"tiersim-{name}"],
+                       style=f"max-width: 100%; max-height: {max_height}px; width: auto; "
+                             "height: auto; display: block;")
 
 
 def StatusView(model: VizModel):
@@ -683,8 +754,8 @@ def StatusView(model: VizModel):
     bits = [f"design: {cfg.org.design}", f"seed {cfg.seed}"]
     if last:
         bits += [f"open tickets {last.get('backlog', 0)}",
-                 f"resolved that day {last.get('tickets_resolved', 0)}",
-                 f"resolved so far {model.recorder.n_closed}"]
+                 f"resolved on day {model.day}: {last.get('tickets_resolved', 0)}",
+                 f"resolved in all: {model.recorder.n_closed}"]
     with solara.Column(gap="2px", style={"padding": "6px 12px"}) as main:
         solara.Text(day_text(model), classes=["tiersim-day"],
                     style={"font-size": "22px", "font-weight": "bold"})
@@ -695,18 +766,37 @@ def StatusView(model: VizModel):
     return main
 
 
+def network_alt(model: VizModel) -> str:
+    desks = []
+    for name, desk in model.desks.items():
+        roles: dict[str, int] = {}
+        for p in desk.members:
+            label = ROLE_STYLE.get(p.role.value, ("", p.role.value))[1]
+            roles[label] = roles.get(label, 0) + 1
+        who = ", ".join(f"{n} {r}" for r, n in roles.items()) or "nobody"
+        desks.append(f"{DESK_TITLES.get(name, name.replace('pod_', 'Pod '))} ({who}; "
+                     f"{desk.queued} queued)")
+    recent = model.recent_handoffs()
+    moves = ", ".join(f"{a} to {b}: {n}" for (a, b), n in sorted(recent.items())) or "none"
+    return (f"Organisation ({model.cfg.org.design}), day {model.day}. Desks: "
+            f"{'; '.join(desks)}. Hand-offs in the last {HANDOFF_WINDOW_DAYS} days: {moves}. "
+            f"{len(model.sample)} of {len(model.customers)} customers drawn.")
+
+
 def NetworkView(model: VizModel):
-    return _image(_png(draw_network(model)), "network", max_height=CELL_PX(NETWORK_ROWS))
+    return _image(_png(draw_network(model)), "network", CELL_PX(NETWORK_ROWS),
+                  network_alt(model))
 
 
 def _chart_view(chart: Chart):
     def ChartView(model: VizModel):
-        return _image(_png(draw_chart(chart, model)), "chart", max_height=CELL_PX(CHART_ROWS))
+        return _image(_png(draw_chart(chart, model)), "chart", CELL_PX(CHART_ROWS),
+                      chart_alt(chart, model))
     ChartView.__name__ = f"Chart_{chart.title[:20]}"
     return ChartView
 
 
-STATUS_ROWS, NETWORK_ROWS, CHART_ROWS = 3, 13, 10  # grid rows of 30 px, 10 px apart
+STATUS_ROWS, NETWORK_ROWS, CHART_ROWS = 3, 12, 10  # grid rows of 30 px, 10 px apart
 
 
 def CELL_PX(rows: int) -> int:  # noqa: N802
@@ -833,7 +923,12 @@ def main(argv: list[str] | None = None) -> int:
     cmd = [sys.executable, "-m", "solara", "run", "experiments.viz", "--host", args.host,
            "--port", str(port), "--production", "--open" if args.open else "--no-open",
            "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, env=server_env(), cwd=str(CONF_DIR).rsplit("/", 1)[0])
+    proc = subprocess.Popen(cmd, env=server_env(), cwd=str(ROOT))
+
+    def _stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
         if not _wait_port(args.host, port, proc, timeout=120):
             print(f"tiersim-viz: the server did not start (exit code {proc.poll()})",
@@ -844,7 +939,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         return proc.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGINT)
+        proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -97,23 +97,119 @@ class SegmentConfig:
     share: float = _f(0.7, range=(0.0, 1.0))
     mrr: float = _f(400.0, range=(0.0, None), src="[A] monthly recurring revenue")
     ticket_intensity: float = _f(1.0, range=(0.0, None), src="[A] relative tickets per customer")
+    churn_monthly: float = _f(0.01, range=(0.0, 1.0),
+                              src="practitioner benchmarks (weak): SMB 3-5 %, mid-market 1 %, "
+                                  "enterprise 0.5-2 % a month, at customers.reference_goodwill")
 
 
 def _default_segments() -> list[SegmentConfig]:
-    return [SegmentConfig("smb", 0.70, 400.0, 1.0),
-            SegmentConfig("mid_market", 0.25, 3000.0, 2.5),
-            SegmentConfig("enterprise", 0.05, 20000.0, 6.0)]
+    return [SegmentConfig("smb", 0.70, 400.0, 1.0, 0.03),
+            SegmentConfig("mid_market", 0.25, 3000.0, 2.5, 0.01),
+            SegmentConfig("enterprise", 0.05, 20000.0, 6.0, 0.0075)]
+
+
+@dataclass
+class CustomerGraphConfig:
+    """The customer graph (model/customer_graph.py): agencies and their sub-accounts, plus
+    similarity links between customers who use the same main product domain."""
+
+    agency_share: float = _f(0.03, range=(0.0, 1.0), src="[A] accounts that are agencies")
+    sub_account_share: float = _f(0.15, range=(0.0, 1.0),
+                                  src="[A] accounts that are an agency's sub-accounts")
+    similarity_degree: float = _f(2.0, range=(0.0, 100.0),
+                                  src="[A] mean similarity links per customer (same main domain)")
+
+
+@dataclass
+class GoodwillConfig:
+    """Goodwill g in [0, 1] (model/loyalty.py): the probability that the customer stays when
+    they reconsider the vendor. Each closed issue episode pulls g toward the stay probability of
+    its category (Gartner survey: unresolved 0.27, high effort 0.37, low effort 0.61)."""
+
+    neutral: float = _f(0.75, range=(0.0, 1.0),
+                        src="[A] resting goodwill without recent episodes; above low effort "
+                            "because service contacts drive disloyalty more than loyalty "
+                            "(Dixon, Freeman & Toman 2010)")
+    half_life_days: float = _f(180.0, range=(1.0, None),
+                               src="[A] goodwill relaxes toward its resting level (monthly step)")
+    episode_weight: float = _f(0.9, range=(0.0, 1.0),
+                               src="[A] pull of one episode toward its stay probability (recency)")
+    stay_unresolved: float = _f(0.27, range=(0.0, 1.0), src="Gartner survey (~6,000 customers)")
+    stay_high_effort: float = _f(0.37, range=(0.0, 1.0), src="Gartner survey (~6,000 customers)")
+    stay_low_effort: float = _f(0.61, range=(0.0, 1.0), src="Gartner survey (~6,000 customers)")
+    high_effort_threshold: float = _f(2.0, range=(0.0, None),
+                                      src="[A] effort points (repeat contacts + transfers + "
+                                          "repeated explanations + days open; Dixon et al. 2010)")
+    effort_per_day_open: float = _f(0.25, range=(0.0, None),
+                                    src="[A] effort points per calendar day the issue is open")
+    patience_days: float = _f(7.0, range=(0.0, None),
+                              src="[A] open longer than this (calendar days): unresolved")
+    unhonoured_cost: float = _f(0.02, range=(0.0, 1.0),
+                                src="[A] goodwill lost when a request by name is not honoured")
+    wom_churn_hit: float = _f(0.05, range=(0.0, 1.0),
+                              src="[A] neighbours' goodwill lost when a customer churns; "
+                                  "negative word of mouth dominates (Dixon et al. 2010)")
+    wom_loyal_lift: float = _f(0.01, range=(0.0, 1.0),
+                               src="[A] neighbours' goodwill gained a month from a loyal customer")
+    loyal_threshold: float = _f(0.7, range=(0.0, 1.0),
+                                src="[A] goodwill at or above which a customer expands, refers "
+                                    "and speaks well of the vendor")
+
+
+@dataclass
+class RelationshipConfig:
+    """Strength s in [0, 1] of each customer's relationship with each staff member."""
+
+    gain: float = _f(0.1, range=(0.0, 1.0),
+                     src="[A] s += gain (1 - s) when the person resolves the customer's ticket")
+    half_life_days: float = _f(730.0, range=(1.0, None),
+                               src="[A] relationships fade over years; continuity effects grow "
+                                   "over years (Pereira Gray et al. 2018)")
+    odds_ratio: float = _f(0.7, range=(0.01, 1.0),
+                           src="odds ratio on repeat contact at s = 1 (range 0.6-0.9): Sandvik "
+                               "et al. 2022, Pereira Gray et al. 2018 (continuity of care)")
+    named_request_per_strength: float = _f(0.3, range=(0.0, 1.0),
+                                           src="[A] P(request by name) = this x s x weight")
+    goodwill_lift: float = _f(0.15, range=(0.0, 1.0),
+                              src="[A] resting goodwill gained at s = 1; relationships > "
+                                  "pseudo-relationships > encounters (Gutek et al. 1999)")
+
+
+@dataclass
+class CustomerGrowthConfig:
+    """New logos, referrals and expansion."""
+
+    acquisition_monthly_share: float = _f(0.02, range=(0.0, 1.0),
+                                          src="[A] new logos from sales a month, as a share of "
+                                              "customers.count (about the baseline churn)")
+    referral_monthly_p: float = _f(0.005, range=(0.0, 1.0),
+                                   src="[A] a loyal customer brings a new one, per month")
+    expansion_monthly_share: float = _f(0.01, range=(0.0, 1.0),
+                                        src="[A] MRR growth a month of a loyal customer")
 
 
 @dataclass
 class CustomersConfig:
-    """Customer population (loyalty and networks come with the customers mechanism)."""
+    """Customer population; loyalty (``mechanisms.customers``) and correlated problems
+    (``mechanisms.correlated_problems``) on the customer graph (model/loyalty.py)."""
 
     count: int = _f(1500, range=(1, 10_000_000))
     segments: list[SegmentConfig] = field(default_factory=_default_segments,
                                           metadata={"src": "[A] SMB / mid-market / enterprise"})
     domains_used_mean: float = _f(3.0, range=(1.0, None), src="[A] product domains a customer uses")
     activity_sigma: float = _f(0.8, range=(0.0, 5.0), src="[A] lognormal spread of ticket rates")
+    problem_correlation: float = _f(0.05, range=(0.0, 1.0),
+                                    src="[A] P(a linked customer gets a ticket of the same class "
+                                        "the next day); 0 = independent problems (DESIGN 8)")
+    relationship_weight: float = _f(1.0, range=(0.0, 3.0),
+                                    src="[A] how much being known matters; 0 = transactional "
+                                        "(DESIGN 8), 1 = the SCIENCE.md anchors at face value")
+    reference_goodwill: float = _f(0.6, range=(0.01, 0.99),
+                                   src="[A] goodwill at which segments churn at churn_monthly")
+    graph: CustomerGraphConfig = field(default_factory=CustomerGraphConfig)
+    goodwill: GoodwillConfig = field(default_factory=GoodwillConfig)
+    relationships: RelationshipConfig = field(default_factory=RelationshipConfig)
+    growth: CustomerGrowthConfig = field(default_factory=CustomerGrowthConfig)
 
 
 @dataclass
@@ -230,7 +326,7 @@ class SalaryConfig:
 
 @dataclass
 class ProficiencyConfig:
-    """Starting proficiency in [0, 1] per role (constant while ``learning`` is not modelled)."""
+    """Proficiency in [0, 1] per role of the staff present at day 0."""
 
     l1: float = _f(0.75, range=(0.0, 1.0), src="[A] L1 level mix near BPIC 2013's 0.60")
     l2: float = _f(0.9, range=(0.0, 1.0), src="[A]")
@@ -241,11 +337,142 @@ class ProficiencyConfig:
 
 
 @dataclass
+class LearningConfig:
+    """Learning by doing: per person and domain, p = a (1 - exp(-E / tau)) (Heathcote et al. 2000)."""
+
+    tau_simple: float = _f(40.0, range=(1.0, 100000.0),
+                           src="[A] tickets to 63 % of the gap, script-level work (L1)")
+    tau_complex: float = _f(150.0, range=(1.0, 100000.0),
+                            src="[A] tickets to 63 % of the gap, complex work (other roles)")
+    transfer: float = _f(0.3, range=(0.0, 1.0),
+                         src="KC & Staats 2012 (related experience counts, less than focal)")
+    veteran_ramp: float = _f(0.64, range=(0.1, 1.0),
+                             src="De Grip et al. 2016 (-36 % time to proficiency beside veterans)")
+    mentored_months: float = _f(6.0, range=(0.0, 120.0), src="[A] how long a mentor speeds the ramp")
+    monthly_retention: float = _f(0.90, range=(0.0, 1.0),
+                                  src="Argote, Beckman & Epple 1990; Kim 2009 (unused skill)")
+    variety_gain: float = _f(0.2, range=(0.0, 2.0),
+                             src="[A] inverted U of variety on learning (Narayanan et al. 2009)")
+    variety_peak_domains: int = _f(3, range=(1, 64), src="[A] domains a month at the top of the U")
+    asymptote_mean: float = _f(0.95, range=(0.05, 1.0), src="[A] personal ceiling of proficiency")
+    asymptote_sd: float = _f(0.04, range=(0.0, 0.5), src="[A]")
+
+
+@dataclass
+class RoleRates:
+    """Annual quit rate of a *reference* employee by role: past early tenure, not burnt out, not
+    stagnating, paid at market. The drivers raise it for others, so these are set below the
+    observed averages they are calibrated to reproduce at default settings (SCIENCE.md section 2:
+    L1 0.35, L2 0.20, generalist 0.15, engineer 0.12)."""
+
+    l1: float = _f(0.19, range=(0.0, 5.0), src="[A] -> emergent ~0.35 (Holman et al. 2007)")
+    l2: float = _f(0.125, range=(0.0, 5.0), src="[A] -> emergent ~0.20")
+    generalist: float = _f(0.11, range=(0.0, 5.0), src="[A] -> emergent ~0.15")
+    specialist: float = _f(0.11, range=(0.0, 5.0), src="[A] -> emergent ~0.15")
+    engineer: float = _f(0.08, range=(0.0, 5.0), src="[A] -> emergent ~0.12")
+
+
+@dataclass
+class AttritionConfig:
+    """Monthly quit hazard = base x early tenure x burnout x stagnation x market (Batt 2002)."""
+
+    annual: RoleRates = field(default_factory=RoleRates)
+    early_months: float = _f(3.0, range=(0.0, 120.0), src="practitioner surveys")
+    early_multiplier: float = _f(2.0, range=(1.0, 10.0), src="practitioner surveys (1.5-3)")
+    burnout_threshold: float = _f(0.85, range=(0.0, 1.0),
+                                  src="[A] utilisation above which load wears people out")
+    burnout_gain: float = _f(1.0, range=(0.0, 20.0), src="[A] Batt 2002 (direction)")
+    stagnation_months: float = _f(12.0, range=(0.0, 600.0),
+                                  src="[A] skilled and unpromoted this long: talent ceiling")
+    stagnation_skill: float = _f(0.85, range=(0.0, 1.0), src="[A] share of own ceiling reached")
+    stagnation_multiplier: float = _f(1.3, range=(1.0, 10.0), src="[A] Batt 2002 (no growth path)")
+    market_premium: float = _f(0.6, range=(0.0, 5.0),
+                               src="[A] outside pay rises with skill above the role's typical "
+                                   "(workforce.proficiency.<role>)")
+    market_elasticity: float = _f(2.0, range=(0.0, 10.0), src="[A] Batt 2002 (relative pay)")
+    initial_tenure_months: float = _f(24.0, range=(0.0, 600.0),
+                                      src="[A] mean tenure of the staff at day 0 (exponential)")
+
+
+@dataclass
+class PromotionConfig:
+    min_tenure_months: float = _f(6.0, range=(0.0, 600.0), src="[A] before an L1 can move to L2")
+    min_proficiency: float = _f(0.6, range=(0.0, 1.0), src="[A]")
+    senior_months: float = _f(24.0, range=(0.0, 600.0), src="[A] generalist growth in place")
+    lead_months: float = _f(48.0, range=(0.0, 600.0), src="[A]")
+    level_skill: float = _f(0.8, range=(0.0, 1.0), src="[A] proficiency needed for a level")
+    level_raise: float = _f(0.10, range=(0.0, 2.0), src="[A] raise per level")
+
+
+@dataclass
+class RoleWeeks:
+    l1: float = _f(3.0, range=(0.0, 104.0), src="BLS: CSR on-the-job training 2-4 weeks")
+    l2: float = _f(4.0, range=(0.0, 104.0), src="[A]")
+    generalist: float = _f(8.0, range=(0.0, 104.0), src="[A]")
+    specialist: float = _f(6.0, range=(0.0, 104.0), src="[A]")
+    engineer: float = _f(6.0, range=(0.0, 104.0), src="[A]")
+
+
+@dataclass
+class RoleProficiency:
+    l1: float = _f(0.05, range=(0.0, 1.0), src="[A] novice")
+    l2: float = _f(0.6, range=(0.0, 1.0), src="[A] experienced external hire")
+    generalist: float = _f(0.45, range=(0.0, 1.0), src="[A]")
+    specialist: float = _f(0.6, range=(0.0, 1.0), src="[A]")
+    engineer: float = _f(0.6, range=(0.0, 1.0), src="[A]")
+
+
+@dataclass
+class HiringConfig:
+    lead_time_weeks: float = _f(8.0, range=(0.0, 520.0), src="[A] 4-16 weeks")
+    onboarding_weeks: RoleWeeks = field(default_factory=RoleWeeks)
+    hire_proficiency: RoleProficiency = field(default_factory=RoleProficiency)
+    mentoring_hours_per_week: float = _f(4.0, range=(0.0, 40.0),
+                                         src="[A] senior time per new hire while onboarding")
+    replacement_cost_months: float = _f(3.5, range=(0.0, 24.0),
+                                        src="Holman et al. 2007 (3-4 months of salary)")
+
+
+@dataclass
 class WorkforceConfig:
     salary: SalaryConfig = field(default_factory=SalaryConfig)
     proficiency: ProficiencyConfig = field(default_factory=ProficiencyConfig)
     novice_multiplier: float = _f(1.65, range=(1.0, 10.0),
                                   src="De Grip, Sauermann & Sieben 2016 (+64 % in year one)")
+    learning: LearningConfig = field(default_factory=LearningConfig)
+    attrition: AttritionConfig = field(default_factory=AttritionConfig)
+    promotion: PromotionConfig = field(default_factory=PromotionConfig)
+    hiring: HiringConfig = field(default_factory=HiringConfig)
+
+
+@dataclass
+class FeedbackConfig:
+    """Product-feedback loop (``mechanisms.feedback``, model/feedback.py): class signals that fade
+    at each hand-off, product fixes on a planning cadence, workflows and snippets."""
+
+    signal_retention_per_handoff: float = _f(0.7, range=(0.0, 1.0),
+                                             src="[A] SCIENCE.md section 2 (range 0.5-0.9)")
+    script_signal_factor: float = _f(0.3, range=(0.0, 1.0),
+                                     src="[A] a script close records the symptom it matched, "
+                                         "not the root cause; an end-to-end owner sees it (1)")
+    evidence_half_life_days: float = _f(91.0, range=(1.0, None),
+                                        src="[A] product weighs about a quarter's signals")
+    evidence_threshold: float = _f(20.0, range=(0.0, None),
+                                   src="[A] detail-weighted signals before product considers a class")
+    planning_interval_days: int = _f(91, range=(1, 3650), src="[A] quarterly planning")
+    fixes_per_quarter: float = _f(2.0, range=(0.0, 1000.0),
+                                  src="[A] product capacity for support-driven fixes")
+    fix_lead_time_weeks: float = _f(8.0, range=(0.0, 520.0), src="[A] SCIENCE.md section 2 (2-26)")
+    fix_effect: float = _f(0.8, range=(0.0, 1.0),
+                           src="[A] share of a fixed class's arrivals removed; Amazon cut contacts "
+                               "per order 90 % in 5 years (Price & Jaffe 2008)")
+    workflow_p: float = _f(0.05, range=(0.0, 1.0),
+                           src="[A] an eligible resolver writes a workflow or snippet")
+    workflow_hours: float = _f(1.5, range=(0.0, None), src="[A] writing a workflow or KB article")
+    workflow_min_proficiency: float = _f(0.85, range=(0.0, 1.0),
+                                         src="[A] above L1's, at L2's and generalists' starting level")
+    deflection_share: float = _f(0.5, range=(0.0, 1.0),
+                                 src="[A] SCIENCE.md section 2 (0.2-0.9); KCS; Price & Jaffe 2008")
 
 
 @dataclass
@@ -254,6 +481,13 @@ class MechanismsConfig:
 
     handoff_overhead: bool = _f(True)
     reopen: bool = _f(True)
+    learning: bool = _f(True)
+    attrition: bool = _f(True)
+    promotion: bool = _f(True)
+    hiring: bool = _f(True)
+    feedback: bool = _f(True)
+    customers: bool = _f(True)
+    correlated_problems: bool = _f(True)
 
 
 @dataclass
@@ -266,6 +500,7 @@ class Config:
     org: OrgConfig = field(default_factory=OrgConfig)
     workforce: WorkforceConfig = field(default_factory=WorkforceConfig)
     mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     # Front-end bookkeeping (ignored by the model): the experiment's name and the output root.
     experiment: str = _f("default")
     regime: str = _f("none")

@@ -65,6 +65,9 @@ class Demand:
         # so filtering never shifts the other draws (common random numbers).
         self.filters: list = []
         self.filtered = 0  # tickets prevented so far
+        # f(day, raw_cols, keep, times, cols) -> (times, cols): tickets a mechanism adds to the
+        # day (correlated problems), given the drawn columns before filtering and the kept ones.
+        self.injectors: list = []
 
     def day(self, day: int) -> DayArrivals:
         rates = self.base_rate * self.scale * self.day_w[day % 7] * self.hour_w
@@ -74,11 +77,14 @@ class Demand:
         times.sort()
         times += 24.0 * day
         cols, keep = self._properties(n)
+        raw = cols
         if keep is not None:
             self.filtered += int(n - keep.sum())
             idx = np.flatnonzero(keep).tolist()
             cols = tuple([c[i] for i in idx] for c in cols)
             times = times[keep]
+        for f in self.injectors:
+            times, cols = f(day, raw, keep, times, cols)
         arr = DayArrivals(times.tolist(), cols, self.next_id)
         self.next_id += len(arr)
         return arr

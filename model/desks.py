@@ -94,6 +94,7 @@ class Desk:
         self.members: list = []
         self.queued = 0  # tickets waiting in this desk's queues
         self.redirect = None  # desk that takes over this desk's tickets once it has no members
+        self.coverage = dict.fromkeys(keys, 0)  # members who serve each key
 
     def key_for(self, ticket) -> int:
         return ticket.domain if self.by_domain else 0
@@ -108,12 +109,21 @@ class Desk:
         person.desk = self
         person.desk_keys = self.person_keys(person)
         self.members.append(person)
+        for k in person.desk_keys:
+            self.coverage[k] += 1
         if person.ticket is None:
             self.set_idle(person)
 
-    def remove_member(self, person) -> None:
+    def remove_member(self, person) -> list[int]:
+        """Take ``person`` off this desk; return the keys nobody serves any more."""
         self.set_busy(person)
         self.members.remove(person)
+        lost = []
+        for k in person.desk_keys:
+            self.coverage[k] -= 1
+            if self.coverage[k] == 0:
+                lost.append(k)
+        return lost
 
     # --- idle register ----------------------------------------------------------------------
     def set_idle(self, person) -> None:

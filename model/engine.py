@@ -37,8 +37,10 @@ class Engine:
         self.open_tickets = 0
         self.in_wait = 0  # tickets waiting for the customer or a reopen
         self.desks: list = []
+        self.plan_hooks: list = []  # f(person, ticket, t) -> extra hours for the piece starting
         self.work_hooks: list = []  # f(person, ticket, t) after each piece (hours: person.piece_h)
         self.close_hooks: list = []  # f(ticket, t) when a ticket closes for good
+        self.intake_hooks: list = []  # f(ticket, desk, key, preferred) -> preferred, new tickets
 
     # --- scheduling -------------------------------------------------------------------------
     def schedule(self, t: float, kind: int, obj, extra=None) -> None:
@@ -70,6 +72,8 @@ class Engine:
                 self.open_tickets += 1
                 self.rec.created(ticket)
                 desk, key, preferred = policy.intake(ticket)
+                for hook in self.intake_hooks:  # a request by name (model/loyalty.py)
+                    preferred = hook(ticket, desk, key, preferred)
                 self.rec.entered(desk.name)
                 self.enqueue(ticket, desk, key, preferred, ta)
                 continue
@@ -114,10 +118,13 @@ class Engine:
             self.add_queue_time(ticket, t)
         person.ticket = ticket
         hours = self.policy.plan(ticket, person, t)
+        for hook in self.plan_hooks:  # work a mechanism adds to this piece (writing a workflow)
+            hours += hook(person, ticket, t)
         ticket.visits += 1
         if person.unique_id not in ticket.touched:
             ticket.touched.append(person.unique_id)
         person.busy_h += hours
+        person.month_busy_h += hours
         person.piece_h = hours
         ticket.cost_h += hours
         self.rec.started(ticket, person, t, hours)
@@ -141,7 +148,10 @@ class Engine:
 
     def _pull(self, person, t: float) -> None:
         desk = person.desk
-        if desk is None:  # left the organisation
+        if desk is None:  # off the floor
+            return
+        if person.leaving:  # quit while holding a ticket: gone now that it is done
+            self.release(person)
             return
         if self.cal.is_open(t):
             nxt = desk.next_for(person)
@@ -207,13 +217,33 @@ class Engine:
     def release(self, person) -> None:
         """A person leaves their desk (pilot end, exit): keep them off every idle register."""
         if person.desk is not None:
-            person.desk.remove_member(person)
+            self._left(person.desk, person.desk.remove_member(person))
         person.desk = None
+
+    def _left(self, desk, lost_keys: list[int]) -> None:
+        """Tickets queued for a key nobody at ``desk`` serves any more go where intake sends
+        them now (another pod's certified people, in owned designs)."""
+        for key in lost_keys:
+            stranded = desk.queues[key].drain()
+            desk.queued -= len(stranded)
+            for ticket in stranded:
+                dst, k, preferred = self.policy.intake(ticket)
+                if dst is desk:
+                    desk.push(ticket, key, next(self._seq))  # nowhere better: wait for a hire
+                else:
+                    self.enqueue(ticket, dst, k, preferred, self.now)
+
+    def retire(self, person) -> None:
+        """A person quits: off the floor now, or when the ticket in hand is done."""
+        if person.ticket is None:
+            self.release(person)
+        else:
+            person.leaving = True
 
     def move(self, person, desk) -> None:
         """Move a person to another desk; work in hand is finished first."""
         if person.desk is not None:
-            person.desk.remove_member(person)
+            self._left(person.desk, person.desk.remove_member(person))
         desk.add_member(person)
         if person.ticket is None and self.cal.is_open(self.now):
             nxt = desk.next_for(person)

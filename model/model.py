@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mesa
+import networkx as nx
 
 from agents.customer import Customer
 from agents.staff import Role, SupportStaff
@@ -11,11 +12,14 @@ from model.catalogue import build_catalogue
 from model.config import Config, validate
 from model.demand import Demand
 from model.engine import Engine
+from model.feedback import Feedback
+from model.loyalty import Loyalty
 from model.org import assign_owners, build_org
 from model.population import CustomerSampler, build_customers
 from model.recorder import Recorder
 from model.routing import make_policy
 from model.streams import Streams
+from model.talent import Talent
 
 
 class TierSimModel(mesa.Model):
@@ -35,8 +39,8 @@ class TierSimModel(mesa.Model):
     5. ``_record_day`` — one row of the daily series (and Mesa's DataCollector, for the viz).
 
     Mechanisms plug in as objects with ``day(model)`` (end-of-day work) and ``series()``
-    (their columns of the daily row), plus engine hooks (``Engine.work_hooks``: a piece of work
-    finished; ``Engine.close_hooks``: a ticket closed for good) and demand filters
+    (their columns of the daily row), plus engine hooks (``Engine.plan_hooks``: extra hours for
+    a piece of work starting; ``Engine.work_hooks``: a piece of work finished; ``Engine.close_hooks``: a ticket closed for good) and demand filters
     (``Demand.filters``: tickets that product fixes or workflows prevent).
 
     Staff and customers are Mesa agents updated by direct calls from the engine; tickets are
@@ -59,6 +63,9 @@ class TierSimModel(mesa.Model):
         self.pods: list = []
         org = build_org(self, cfg, self.streams["staff"])
         self.desks, self.org_graph, self.staff = org.desks, org.graph, org.staff
+        self.active_staff: list[SupportStaff] = list(self.staff)  # on the payroll, not onboarding
+        self.staff_graph = nx.Graph()  # mentoring (and, later, collaboration) ties
+        self.staff_graph.add_nodes_from((s.unique_id, {"role": s.role.value}) for s in self.staff)
         self.engine.desks = list(self.desks.values())
         if cfg.org.design == "generalist":
             assign_owners(self.customers, self.pods, cfg.org.ownership == "named")
@@ -67,7 +74,12 @@ class TierSimModel(mesa.Model):
         self.engine.policy = make_policy(cfg.org.design, self)
         self.demand = Demand(cfg, self.catalogue, CustomerSampler(self.customers, cfg.product.domains),
                              self.streams["demand"], self.streams["tickets"])
-        self.mechanisms: list = []  # end-of-day processes, in schedule order (see docstring)
+        self.talent = Talent(self)
+        self.mechanisms: list = [self.talent]  # end-of-day processes, in schedule order
+        if cfg.mechanisms.customers or cfg.mechanisms.correlated_problems:
+            self.mechanisms.append(Loyalty(self))  # customers and networks (model/loyalty.py)
+        if cfg.mechanisms.feedback:  # last: product planning runs after talent and customers
+            self.mechanisms.append(Feedback(self))
         self.datacollector = mesa.DataCollector(model_reporters={
             "backlog": lambda m: m.engine.open_tickets,
             "resolved_today": lambda m: m.recorder.series[-1]["tickets_resolved"]
@@ -114,8 +126,8 @@ class TierSimModel(mesa.Model):
                  "waiting_customer": self.engine.in_wait}
         for name, d in self.desks.items():
             extra[f"queue_{name}"] = d.queued
-        for role in Role:
-            extra[f"headcount_{role.value}"] = self.headcount[role]
+        for role, n in self.headcount.items():
+            extra[f"headcount_{role.value}"] = n
         for mech in self.mechanisms:
             extra.update(mech.series())
         self.recorder.end_of_day(self.day, extra)
@@ -171,21 +183,19 @@ class TierSimModel(mesa.Model):
         pod, l2 = self.desks["pilot_pod"], self.desks["l2"]
         self.engine.policy.active = False
         pod.redirect = l2  # replies and returns for the pod now go to L2
-        for person in list(pod.members):
-            person.certified = tuple(range(self.cfg.product.domains))
-            self.engine.move(person, l2)
         for ticket in pod.drain():  # queued treated tickets are handed back to L2
             self.engine.handoff(ticket, pod, l2, 0, None, self.engine.now, False)
+        for person in list(pod.members):
+            if person.role == Role.L2:
+                person.certified = tuple(range(self.cfg.product.domains))
+            self.engine.move(person, person.home_desk)
 
     # --- views ------------------------------------------------------------------------------
     @property
     def headcount(self) -> dict:
+        """People on the floor by role (hires still onboarding not counted)."""
         counts = dict.fromkeys(Role, 0)
-        for s in self.staff:
-            if s.left_day is None:
-                counts[s.role] += 1
+        for s in self.active_staff:
+            counts[s.role] += 1
         return counts
-
-    def staff_of(self, role: Role) -> list[SupportStaff]:
-        return [s for s in self.staff if s.role == role and s.left_day is None]
 

@@ -59,6 +59,7 @@ class Policy:
         self.reopen_delay = o.reopen_delay_hours
         self.wrong_fix_p = o.wrong_fix_reopen_p
         self.script_reopen_p = o.script_reopen_p
+        self.repeat_odds = None  # f(ticket, person) -> odds ratio on repeat contacts (loyalty.py)
         self.u = UniformBuffer(model.streams["routing"])
         self.exp = ExpBuffer(model.streams["replies"])
         self.work_exp = ExpBuffer(model.streams["work"])
@@ -92,7 +93,7 @@ class Policy:
             return hours + self.reexplain_h
         if not ticket.asked_info:  # the first person to look may need input from the customer
             ticket.asked_info = True
-            if self.info_p > 0 and self.u() < self.info_p:
+            if self.info_p > 0 and self.u() < self._repeat_p(self.info_p, ticket, person):
                 ticket.contacts += 1
                 ticket.action = ASK
                 return hours + self.reexplain_h
@@ -108,8 +109,9 @@ class Policy:
         return w * factor * self._mult(person, ticket.domain)
 
     def _mult(self, person, domain: int) -> float:
-        """Handle time relative to an expert: 1 + (m0 - 1)(1 - proficiency) (SCIENCE.md §2)."""
-        return 1.0 + (self.m0 - 1.0) * (1.0 - person.proficiency[domain])
+        """Handle time relative to an expert: 1 + (m0 - 1)(1 - proficiency) (SCIENCE.md §2),
+        slowed while the person mentors a newcomer."""
+        return (1.0 + (self.m0 - 1.0) * (1.0 - person.proficiency[domain])) * person.slowdown
 
     def _escalate(self, ticket, dst, key, preferred, hours: float) -> float:
         ticket.action = ESCALATE
@@ -225,12 +227,20 @@ class Policy:
         elif ticket.script_closed:
             p = self.script_reopen_p
         else:
-            p = self.wrong_fix_p * (1.0 - person.proficiency[ticket.domain])
+            p = self._repeat_p(self.wrong_fix_p * (1.0 - person.proficiency[ticket.domain]),
+                               ticket, person)
         if p <= 0 or self.u() >= p:
             return None
         if self.exp_mode:
             ticket.work_h = self.mean_work * self.work_exp()
         return self.reopen_delay * self.exp()
+
+    def _repeat_p(self, p: float, ticket, person) -> float:
+        """``p`` with its odds scaled by the relationship hook (``p`` unchanged without one)."""
+        if self.repeat_odds is None:
+            return p
+        r = self.repeat_odds(ticket, person)
+        return p * r / (1.0 - p + p * r) if p < 1.0 else p
 
 
 class TieredPolicy(Policy):
@@ -258,8 +268,12 @@ class GeneralistPolicy(Policy):
             return self.spec, 0, None
         customer = ticket.customer
         desk = self.pods[customer.pod]
+        d = ticket.domain
+        if not desk.coverage[d]:  # nobody in the pod serves d (a leaver): a pod that does
+            other = max(self.pods, key=lambda p: p.coverage[d])
+            return (other, d, None) if other.coverage[d] else (desk, d, None)
         owner = customer.owner if self.named else None
-        return desk, ticket.domain, owner
+        return desk, d, owner
 
     def _fallback_desk(self):  # pragma: no cover - pods are never dissolved
         return self.pods[0]

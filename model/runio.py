@@ -53,7 +53,8 @@ def staff_frame(model: TierSimModel) -> pd.DataFrame:
     rows = [{"staff_id": s.unique_id, "role": s.role.value, "hired_day": s.hired_day,
              "left_day": s.left_day, "exit_reason": s.exit_reason, "promotions": s.promotions,
              "final_proficiency": s.mean_proficiency(), "salary": s.salary,
-             "tickets_worked": s.tickets_worked, "busy_h": s.busy_h,
+             "tickets_worked": s.tickets_worked, "busy_h": s.busy_h, "level": s.level,
+             "regretted": s.regretted,
              "desk": s.desk.name if s.desk is not None else ""} for s in model.staff]
     df = pd.DataFrame(rows)
     df["left_day"] = df["left_day"].astype("Float64")
@@ -108,8 +109,11 @@ def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, 
         tables["tickets"] = model.recorder.tickets.frame()
     if model.recorder.events is not None:
         tables["events"] = model.recorder.events.frame()
+    for mech in model.mechanisms:  # mechanisms' own logs (e.g. feedback.parquet)
+        if hasattr(mech, "tables"):
+            tables.update(mech.tables())
     summary = summarise(tables.get("tickets", _empty_tickets()), tables["timeseries"],
-                        tables["staff"], cfg)
+                        tables["staff"], cfg, customers=tables["customers"])
     summary.update({"seed": cfg.seed, "design": cfg.org.design, "config_hash": config_hash(cfg),
                     "version": versions()["tiersim"], "wall_seconds": time.perf_counter() - t0,
                     "events_processed": model.recorder.n_starts})

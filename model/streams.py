@@ -23,6 +23,12 @@ STREAM_NAMES = {
     "routing": "decisions taken while tickets are worked (escalation, context loss, reopen)",
     "replies": "customer reply and reopen delays",
     "work": "fresh memoryless work draws in exponential mode",
+    "feedback": "whether an eligible resolver writes a workflow or snippet (feedback loop)",
+    "talent": "personal ceilings, initial tenure, quits",
+    "customer_graph": "prospective customers and the customer graph's links (model/customer_graph.py)",
+    "loyalty": "review days, renewal decisions, referrals and new logos (model/loyalty.py)",
+    "named_requests": "whether a new ticket asks for a person by name (one draw per arrival)",
+    "correlated": "correlated tickets along the customer graph (one draw per link of a drawn ticket)",
 }
 
 

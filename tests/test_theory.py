@@ -31,6 +31,8 @@ holds the stated number of external arrivals on average.
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import multiprocessing as mp
 import os
@@ -163,8 +165,8 @@ def mmc_config(lam: float, mu: float, c: int, *, seed: int, post_tickets: int,
     o.engineering.headcount = 0
     o.specialists.headcount = 0
     cfg.workforce.novice_multiplier = 1.0
-    cfg.mechanisms.handoff_overhead = False
-    cfg.mechanisms.reopen = False
+    for switch in dataclasses.fields(cfg.mechanisms):  # every mechanism off: a plain queue
+        setattr(cfg.mechanisms, switch.name, False)
     return cfg
 
 

@@ -1,0 +1,205 @@
+"""Drive the ``tiersim-viz`` page in a real browser (Playwright + Debian's chromium).
+
+Used by ``tests/test_viz.py`` and to take the README's screenshots:
+
+``python -m experiments.viz_browser [--out docs/img] [--days 91]`` starts the page on a free
+port, and for each design saves ``viz_<design>_day0.png`` and ``viz_<design>_day<N>.png``.
+
+Playwright's own browser download does not work here (no internet but package registries), so
+this drives Debian's chromium: ``apt-get install -y chromium`` (``.ci/run`` does it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("TIERSIM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+MISSING_CHROMIUM = (f"Debian's chromium is not at {CHROMIUM}: run `apt-get install -y chromium` "
+                    "(as root; .ci/run does it on CI). Playwright's own browser download does "
+                    "not work without internet.")
+
+
+class Server:
+    """``python -m experiments.viz --port 0`` in its own process group; the log is kept."""
+
+    def __init__(self, timeout: float = 120.0) -> None:
+        self.log: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "experiments.viz", "--port", "0"], cwd=str(ROOT),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.url = ""
+        ready = threading.Event()
+
+        def read() -> None:
+            for line in self.proc.stdout:
+                self.log.append(line.rstrip("\n"))
+                m = re.search(r"the page is at (http://\S+)", line)
+                if m:
+                    self.url = m.group(1)
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(timeout) or not self.url:
+            self.stop()
+            raise RuntimeError("tiersim-viz did not start:\n" + "\n".join(self.log[-40:]))
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def text(self) -> str:
+        return "\n".join(self.log)
+
+
+@contextlib.contextmanager
+def serve() -> Iterator[Server]:
+    server = Server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def launch(playwright):
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(MISSING_CHROMIUM)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def offline(page, outside: list[str]) -> None:
+    """Block (and record) every request that leaves this machine."""
+
+    def handle(route):
+        host = re.sub(r"^[a-z]+://([^/:]+).*$", r"\1", route.request.url)
+        if host in ("127.0.0.1", "localhost", "[::1]") or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", handle)
+
+
+def wait_rendered(page, charts: int, timeout_ms: int = 60_000) -> None:
+    """Until the day counter, the network and ``charts`` chart images are on the page."""
+    page.wait_for_selector(".tiersim-day", timeout=timeout_ms)
+    page.wait_for_function(
+        """n => {
+            const imgs = [...document.querySelectorAll('img.tiersim-network, img.tiersim-chart')];
+            return imgs.length === n + 1 && imgs.every(i => i.complete && i.naturalWidth > 100);
+        }""", arg=charts, timeout=timeout_ms)
+
+
+def day(page) -> str:
+    return page.inner_text(".tiersim-day")
+
+
+def alts(page, cls: str) -> list[str]:
+    return page.eval_on_selector_all(f"img.{cls}", "els => els.map(e => e.alt)")
+
+
+def wait_day(page, pattern: str, timeout_ms: int = 30_000) -> None:
+    page.wait_for_function(
+        "p => { const e = document.querySelector('.tiersim-day');"
+        " return e && new RegExp(p).test(e.innerText); }", arg=pattern, timeout=timeout_ms)
+
+
+def choose_design(page, design: str) -> None:
+    select = page.locator(".v-select").filter(has_text="Org design")
+    select.click()
+    option = page.locator(".v-menu__content .v-list-item").filter(has_text=design).first
+    option.wait_for(state="visible")
+    option.click()
+    page.wait_for_function(
+        "d => [...document.querySelectorAll('.v-select')].some(e => "
+        "e.innerText.includes('Org design') && e.innerText.includes(d))", arg=design)
+
+
+def step(page, times: int = 1) -> None:
+    button = page.get_by_role("button", name="Step")
+    for _ in range(times):
+        button.click()
+
+
+def set_render_interval(page, days: int) -> None:
+    """Mesa's "Render Interval" slider (1, 3, 5, ... 99): Step then runs that many days."""
+    thumb = page.locator(".v-input").filter(has_text="Render Interval").get_by_role("slider")
+    thumb.focus()
+    thumb.press("Home")
+    for _ in range((days - 1) // 2):
+        thumb.press("ArrowRight")
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('[role=slider]')]"
+        ".some(e => e.getAttribute('aria-valuenow') == String(n))", arg=days)
+
+
+def screenshots(out: Path, days: int) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    from experiments.viz import SHOWN_CHARTS
+
+    out.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with serve() as server, sync_playwright() as pw:
+        browser = launch(pw)
+        for design in ("tiered", "generalist"):
+            page = browser.new_page(viewport={"width": 1500, "height": 1940})
+            page.goto(server.url)
+            wait_rendered(page, len(SHOWN_CHARTS))
+            if design != "tiered":
+                choose_design(page, design)
+                page.get_by_role("button", name="Reset").click()
+                page.wait_for_function(
+                    "d => document.querySelector('.tiersim-status')?.innerText.includes(d)",
+                    arg=f"design: {design}")
+                wait_rendered(page, len(SHOWN_CHARTS))
+            for when in (0, days):
+                if when:
+                    set_render_interval(page, when)
+                    step(page)
+                    wait_day(page, rf"^Day {when}\b")
+                    page.wait_for_timeout(1500)
+                    wait_rendered(page, len(SHOWN_CHARTS))
+                path = out / f"viz_{design}_day{when}.png"
+                page.screenshot(path=str(path))
+                saved.append(path)
+            page.close()
+        browser.close()
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=str(ROOT / "docs" / "img"))
+    ap.add_argument("--days", type=int, default=91,
+                    help="days before the 2nd shot (odd, <= 99: Mesa's render interval)")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    for path in screenshots(Path(args.out), args.days):
+        print(path)
+    print(f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The customer graph and correlated problems (``mechanisms.correlated_problems``).
+
+**Graph** (networkx, undirected; nodes are positions in the list of every customer the run may
+have, prospects included). ``customers.graph.agency_share`` of the accounts are *agencies*, and
+``sub_account_share`` are sub-accounts, each attached to one agency (edge ``kind="agency"``):
+an agency runs its sub-accounts' setups. *Similarity* links (``kind="similar"``) join customers
+whose main product domain (largest usage share) is the same: ``similarity_degree x m / 2``
+random pairs within a group of m. Word of mouth (model/loyalty.py) travels along every link.
+
+**Correlated problems.** A shared root cause hits linked customers together. When a ticket of
+class k reaches customer c (it was drawn *and* kept by the demand filters), each neighbour n of c
+gets a ticket of the same class on the next day with probability ``customers.problem_correlation``
+if the link can carry k's root cause: every link for a product-rooted class (customers who use the
+product the same way meet the same defect), agency links only for a setup-rooted class (the
+agency's shared setup). The correlated ticket's other properties (complexity, on-pattern, needs
+engineering, work) are drawn like any ticket of class k, at an hour drawn from the daily profile.
+Correlated tickets do not trigger further ones (no cascades), and are dropped if the neighbour is
+no longer a customer on the day they would arrive.
+
+**Common random numbers.** Every draw comes from the ``correlated`` stream, and the number of
+draws never depends on the org design: one uniform per link of every *drawn* ticket (before the
+demand filters), then the properties of every link that fired, whatever the filters decided. So
+designs with the same seed see the same correlated tickets except where their customers differ.
+
+**Volume.** Correlation redistributes demand rather than adding to it: the demand's base rate is
+divided by ``1 + m`` where m is the expected number of correlated tickets per ticket at the start
+(:func:`expected_extra`), so ``demand.tickets_per_day`` stays the org-wide rate at the start and
+``problem_correlation`` changes how bursty the same-class arrivals are, not their mean.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from model.config import CustomerGraphConfig
+from model.demand import TICKET_CONCENTRATION
+
+AGENCY, SIMILAR = "agency", "similar"
+
+
+def build_customer_graph(customers: list, g: CustomerGraphConfig, gen: np.random.Generator
+                         ) -> nx.Graph:
+    """Agencies and their sub-accounts plus similarity links, over ``customers`` (by position)."""
+    n = len(customers)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    order = gen.permutation(n)
+    n_ag = int(round(g.agency_share * n))
+    n_sub = min(int(round(g.sub_account_share * n)), n - n_ag) if n_ag else 0
+    agencies = order[:n_ag]
+    if n_sub:
+        parents = agencies[gen.integers(0, n_ag, size=n_sub)]
+        for sub, ag in zip(order[n_ag:n_ag + n_sub].tolist(), parents.tolist(), strict=True):
+            graph.add_edge(ag, sub, kind=AGENCY)
+    main = np.array([int(np.argmax(c.usage)) for c in customers], dtype=np.int64)
+    for d in np.unique(main).tolist():
+        members = np.flatnonzero(main == d)
+        m = len(members)
+        if m < 2 or g.similarity_degree <= 0:
+            continue
+        pairs = gen.integers(0, m, size=(int(round(g.similarity_degree * m / 2)), 2))
+        for a, b in members[pairs].tolist():
+            if a != b and not graph.has_edge(a, b):
+                graph.add_edge(a, b, kind=SIMILAR)
+    return graph
+
+
+def adjacency(graph: nx.Graph) -> tuple[list[list[int]], list[list[bool]]]:
+    """Per node: neighbours in ascending order, and whether each link is an agency link."""
+    nbrs, agency = [], []
+    for v in range(graph.number_of_nodes()):
+        nb = sorted(graph.adj[v])
+        nbrs.append(nb)
+        agency.append([graph.adj[v][u]["kind"] == AGENCY for u in nb])
+    return nbrs, agency
+
+
+def expected_extra(p: float, weights: np.ndarray, active: np.ndarray, nbrs: list, agency: list,
+                   setup_share: float) -> float:
+    """Expected correlated tickets per ticket: ``p x E[links that carry the root cause to an
+    active customer]``, tickets weighted by ``weights`` (activity) over active customers."""
+    if p <= 0 or not active.any():
+        return 0.0
+    num = 0.0
+    for v in np.flatnonzero(active).tolist():
+        all_n = sum(1 for u in nbrs[v] if active[u])
+        ag_n = sum(1 for u, a in zip(nbrs[v], agency[v], strict=True) if a and active[u])
+        num += weights[v] * ((1.0 - setup_share) * all_n + setup_share * ag_n)
+    return p * num / float(weights[active].sum())
+
+
+class CorrelatedProblems:
+    """Draws correlated tickets for the next day and merges the due ones into today's arrivals.
+
+    Args:
+        model: the model (catalogue, demand parameters, config).
+        everyone: every customer the run may have (the graph's nodes, by position).
+        nbrs, agency: :func:`adjacency` of the customer graph.
+        gen: the ``correlated`` stream.
+    """
+
+    def __init__(self, model, everyone: list, nbrs: list, agency: list,
+                 gen: np.random.Generator) -> None:
+        cfg = model.cfg
+        self.p = cfg.customers.problem_correlation
+        self.cat, self.demand, self.gen = model.catalogue, model.demand, gen
+        self.off_pattern = cfg.product.off_pattern_share
+        self.everyone = everyone
+        self.index = {c.unique_id: i for i, c in enumerate(everyone)}
+        self.nbrs, self.agency = nbrs, agency
+        self.deg = np.array([len(x) for x in nbrs], dtype=np.int64)
+        self.hour_cdf = np.cumsum(self.demand.hour_w)
+        self.pending: tuple | None = None  # (times, cols) due tomorrow
+        self.today = 0  # correlated tickets merged today
+
+    def inject(self, day: int, raw: tuple, keep, times: np.ndarray, cols: tuple) -> tuple:
+        """Demand injector: merge yesterday's correlated tickets; draw tomorrow's."""
+        due, self.pending = self.pending, self._draw(day, raw, keep)
+        self.today = 0
+        if due is None:
+            return times, cols
+        d_times, d_cols = due
+        alive = [i for i, c in enumerate(d_cols[0]) if c.active]
+        if not alive:
+            return times, cols
+        self.today = len(alive)
+        all_times = np.concatenate([times, d_times[alive]])
+        order = np.argsort(all_times, kind="stable").tolist()
+        merged = []
+        for a, b in zip(cols, d_cols, strict=True):
+            both = list(a) + [b[i] for i in alive]
+            merged.append([both[j] for j in order])
+        return all_times[order], tuple(merged)
+
+    def _draw(self, day: int, raw: tuple, keep) -> tuple | None:
+        customers, cls = raw[0], np.asarray(raw[1], dtype=np.int64)
+        src = np.array([self.index[c.unique_id] for c in customers], dtype=np.int64)
+        deg = self.deg[src]
+        u = self.gen.random(int(deg.sum()))  # one per link of every drawn ticket
+        ticket = np.repeat(np.arange(len(src)), deg)
+        nb = np.fromiter((v for s in src.tolist() for v in self.nbrs[s]), np.int64, len(u))
+        ag = np.fromiter((a for s in src.tolist() for a in self.agency[s]), bool, len(u))
+        fires = (u < self.p) & (ag | ~self.cat.setup_root[cls[ticket]])
+        props = self._properties(cls[ticket[fires]])  # drawn for every link that fired
+        hit = keep[ticket[fires]] if keep is not None else np.ones(int(fires.sum()), bool)
+        if not hit.any():
+            return None
+        targets = [self.everyone[v] for v in nb[fires][hit].tolist()]
+        t, rest = props[0][hit], [x[hit].tolist() for x in props[1:]]
+        order = np.argsort(t, kind="stable")
+        cols = tuple([x[i] for i in order.tolist()] for x in [targets, *rest])
+        return t[order] + 24.0 * (day + 1), cols
+
+    def _properties(self, cls: np.ndarray) -> tuple:
+        """Hour of arrival and intrinsic properties of correlated tickets of classes ``cls``."""
+        cat, g, dm, n = self.cat, self.gen, self.demand, len(cls)
+        hour = np.minimum(np.searchsorted(self.hour_cdf, g.random(n) * self.hour_cdf[-1],
+                                          side="right"), 23)
+        t = hour + g.random(n)
+        dom = cat.domain[cls]
+        cm = cat.complexity[cls]
+        cx = g.beta(cm * TICKET_CONCENTRATION, (1 - cm) * TICKET_CONCENTRATION)
+        on_pattern = g.random(n) >= self.off_pattern
+        needs_eng = g.random(n) < cat.eng_p[cls]
+        spec = cat.specialist_domain[dom]
+        if dm.exponential:
+            work = dm.mean_work * g.standard_exponential(n)
+            ework = dm.fix_mean * g.standard_exponential(n)
+        else:
+            s = dm.sigma
+            work = cat.work_h[cls] * np.exp(s * g.standard_normal(n) - s * s / 2)
+            ework = dm.fix_mean * np.exp(s * g.standard_normal(n) - s * s / 2)
+        # in Ticket's argument order after the customer (see model/demand.py)
+        return t, cls, dom, cx, on_pattern, needs_eng, spec, work, ework
+

@@ -1,0 +1,307 @@
+"""Talent dynamics: learning by doing, forgetting, attrition, promotion chains, hiring, payroll.
+
+Each person's proficiency in domain ``d`` follows an exponential approach to their own ceiling
+``a``: ``p_d = a (1 - exp(-E_d / tau))`` (Heathcote, Brown & Mewhort 2000), where ``E_d`` is
+experience in tickets. Working a piece in ``d`` adds 1 (scaled by the variety factor) to ``E_d``
+and ``transfer`` to the two neighbouring domains (domains form a ring of related product areas,
+[A]); new hires with a mentor ramp with ``tau x veteran_ramp``; experience in domains unused for
+a month decays by ``monthly_retention``. The engine reads ``person.proficiency`` for handle time
+(``1 + (m0 - 1)(1 - p)``) and L1's resolve-or-escalate draw, so skill feeds the ticket flow.
+
+Monthly reviews (every ``review_interval`` days) draw quits with a hazard that multiplies the
+role's base rate by early tenure, burnout, stagnation and market value over pay (Batt 2002).
+A vacancy at L2 promotes the best qualified L1 (opening an L1 seat: the vacancy chain);
+generalists grow in place (senior, lead) with raises. Vacancies are backfilled after the hiring
+lead time; hires onboard off the floor, then start at novice proficiency beside a mentor whose
+capacity the mentoring takes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from agents.staff import Role, SupportStaff
+from model.config import Config
+
+MONTH_DAYS = 30  # [A] the talent processes' month
+SENIOR_ROLES = (Role.L2, Role.GENERALIST, Role.SPECIALIST, Role.ENGINEER)
+
+
+class Talent:
+    """The talent market of one run: learning, attrition, promotion, hiring and payroll.
+
+    Payroll always runs; the rest follows ``mechanisms.learning``, ``attrition``, ``promotion``
+    and ``hiring``.
+    """
+
+    def __init__(self, model) -> None:
+        cfg: Config = model.cfg
+        self.model, self.cfg = model, cfg
+        m, w = cfg.mechanisms, cfg.workforce
+        self.learning, self.attrition = m.learning, m.attrition
+        self.promotion, self.hiring = m.promotion, m.hiring
+        self.w, self.lc = w, w.learning
+        self.gen = model.streams["talent"]
+        d = cfg.product.domains
+        self.domains = d
+        self.related = [tuple({(x - 1) % d, (x + 1) % d} - {x}) for x in range(d)]
+        sim = cfg.sim
+        self.shift_h_per_week = (24.0 * 7 if sim.calendar == "always" else
+                                 (sim.business_hours[1] - sim.business_hours[0]) * len(sim.workdays))
+        self.open_seats: list[tuple] = []  # (role, desk, predecessor) opened today
+        self.recruiting: list[tuple] = []  # (arrival day, role, desk, predecessor)
+        self.onboarding: list[tuple] = []  # (day on the floor, person, desk)
+        self.vacancies = dict.fromkeys(Role, 0)
+        self.counts = dict.fromkeys(("hires", "exits", "regretted", "promotions"), 0)
+        self.exits_by_role = dict.fromkeys(Role, 0)
+        self.cost_salary = 0.0  # cumulative loaded salary paid
+        self.cost_hiring = 0.0  # cumulative replacement cost of hires
+        self.exit_hooks: list = []  # f(person) when someone leaves
+        for person in model.staff:
+            self._init_person(person)
+            mean_days = w.attrition.initial_tenure_months * MONTH_DAYS
+            person.hired_day = -int(self.gen.exponential(mean_days)) if mean_days > 0 else 0
+            person.last_promotion_day = person.hired_day
+        if self.learning:
+            model.engine.work_hooks.append(self.learn)
+
+    # --- learning ---------------------------------------------------------------------------
+    def _init_person(self, person: SupportStaff) -> None:
+        """A personal ceiling and tau, and the experience that matches present proficiency."""
+        if not self.learning:
+            return
+        lc = self.lc
+        person.asymptote = float(np.clip(self.gen.normal(lc.asymptote_mean, lc.asymptote_sd),
+                                         0.05, 1.0))
+        person.tau = lc.tau_simple if person.role == Role.L1 else lc.tau_complex
+        p = np.minimum(person.proficiency, person.asymptote * 0.999)
+        person.experience = (-person.tau * np.log1p(-p / person.asymptote)).tolist()
+        person.proficiency = p.tolist()
+
+    def learn(self, person: SupportStaff, ticket, t: float) -> None:
+        """Work hook: a piece of work in ``ticket.domain`` adds experience there and nearby."""
+        d = ticket.domain
+        seen = person.month_domains
+        seen.add(d)
+        lc = self.lc
+        x = len(seen) / lc.variety_peak_domains
+        gain = max(0.5, 1.0 + lc.variety_gain * x * (2.0 - x))
+        tau = person.tau * (lc.veteran_ramp if person.mentor_until > self.model.day else 1.0)
+        exp_, prof, a = person.experience, person.proficiency, person.asymptote
+        exp_[d] += gain
+        prof[d] = a * (1.0 - math.exp(-exp_[d] / tau))
+        for r in self.related[d]:
+            exp_[r] += gain * lc.transfer
+            prof[r] = a * (1.0 - math.exp(-exp_[r] / tau))
+
+    @staticmethod
+    def _refresh(person: SupportStaff, d: int, tau: float) -> None:
+        person.proficiency[d] = person.asymptote * (1.0 - math.exp(-person.experience[d] / tau))
+
+    def _forget(self, model) -> None:
+        """Experience in domains not worked this month decays by ``monthly_retention``."""
+        keep = self.lc.monthly_retention
+        for p in model.active_staff:
+            for d in range(self.domains):
+                if d not in p.month_domains:
+                    p.experience[d] *= keep
+                    self._refresh(p, d, p.tau)
+
+    # --- the day ----------------------------------------------------------------------------
+    def day(self, model) -> None:
+        """Payroll; hires arriving and joining the floor; monthly forgetting, reviews, growth."""
+        day = model.day
+        self._pay(model)
+        self._arrivals(day)
+        if (day + 1) % MONTH_DAYS == 0:
+            if self.learning:
+                self._forget(model)
+            if self.attrition:
+                self._reviews(model, day)
+            if self.promotion:
+                self._grow_in_place(model, day)
+            for p in model.active_staff:
+                p.month_busy_h = 0.0
+                p.month_domains = set()
+        self._recruit(day)
+
+    def _pay(self, model) -> None:
+        payroll = sum(p.salary for p in model.active_staff)
+        payroll += sum(p.salary for _, p, _ in self.onboarding)
+        self.cost_salary += payroll / 365.0
+
+    # --- attrition --------------------------------------------------------------------------
+    def quit_hazard(self, p: SupportStaff, day: int) -> float:
+        """Monthly quit probability: base x early tenure x burnout x stagnation x market."""
+        a = self.w.attrition
+        base = min(getattr(a.annual, p.role.value), 0.999)
+        h = 1.0 - (1.0 - base) ** (1.0 / 12.0)
+        if (day - p.hired_day) / MONTH_DAYS < a.early_months:
+            h *= a.early_multiplier
+        util = p.month_busy_h / (self.shift_h_per_week * MONTH_DAYS / 7.0)
+        if util > a.burnout_threshold:
+            h *= 1.0 + a.burnout_gain * (util - a.burnout_threshold) / (1.0 - a.burnout_threshold
+                                                                        + 1e-9)
+        skill = p.mean_proficiency()
+        stalled = (day - p.last_promotion_day) / MONTH_DAYS >= a.stagnation_months
+        if stalled and skill >= a.stagnation_skill * p.asymptote:
+            h *= a.stagnation_multiplier
+        ref = getattr(self.w.proficiency, p.role.value)  # the role's typical incumbent
+        h *= (1.0 + a.market_premium * max(0.0, skill - ref)) ** a.market_elasticity
+        return min(h, 1.0)
+
+    def _reviews(self, model, day: int) -> None:
+        people = list(model.active_staff)
+        u = self.gen.random(len(people))
+        skills = sorted(p.mean_proficiency() for p in people)
+        median = skills[len(skills) // 2] if skills else 0.0
+        for p, x in zip(people, u, strict=True):
+            if x < self.quit_hazard(p, day):
+                self.leave(p, day, "quit", regretted=p.mean_proficiency() >= median)
+
+    def leave(self, p: SupportStaff, day: int, reason: str, regretted: bool = False) -> None:
+        """``p`` leaves, taking their skill; the work in hand is finished first."""
+        p.left_day, p.exit_reason, p.regretted = day, reason, regretted
+        self.model.active_staff.remove(p)
+        self.counts["exits"] += 1
+        self.counts["regretted"] += regretted
+        self.exits_by_role[p.role] += 1
+        self.model.engine.retire(p)
+        for hook in self.exit_hooks:
+            hook(p)
+        self._open_seat(p.role, p.home_desk, p, day)
+
+    # --- promotion and vacancy chains -------------------------------------------------------
+    def _open_seat(self, role: Role, desk, predecessor, day: int) -> None:
+        """An L2 seat promotes the best qualified L1 if there is one, opening an L1 seat."""
+        if role == Role.L2 and self.promotion and (moved := self._promote_l1(desk, day)):
+            role, desk, predecessor = Role.L1, moved.prev_desk, None
+        self.vacancies[role] += 1
+        self.open_seats.append((role, desk, predecessor))
+
+    def _promote_l1(self, l2_desk, day: int):
+        pr = self.w.promotion
+        ok = [p for p in self.model.active_staff if p.role == Role.L1
+              and (day - p.hired_day) / MONTH_DAYS >= pr.min_tenure_months
+              and p.mean_proficiency() >= pr.min_proficiency]
+        if not ok or l2_desk is None:
+            return None
+        best = max(ok, key=lambda p: (p.mean_proficiency(), -p.unique_id))
+        best.prev_desk = best.home_desk
+        best.role, best.home_desk = Role.L2, l2_desk
+        best.salary = max(best.salary, self.w.salary.l2)
+        best.tau = self.lc.tau_complex
+        best.promotions += 1
+        best.last_promotion_day = day
+        self.counts["promotions"] += 1
+        self.model.engine.move(best, l2_desk)
+        return best
+
+    def _grow_in_place(self, model, day: int) -> None:
+        """Generalists become senior, then lead, each with a raise (no change of seat)."""
+        pr = self.w.promotion
+        for p in model.active_staff:
+            if p.role != Role.GENERALIST or p.level >= 2:
+                continue
+            need = pr.senior_months if p.level == 0 else pr.lead_months
+            if ((day - p.hired_day) / MONTH_DAYS >= need
+                    and p.mean_proficiency() >= pr.level_skill * p.asymptote):
+                p.level += 1
+                p.salary *= 1.0 + pr.level_raise
+                p.promotions += 1
+                p.last_promotion_day = day
+                self.counts["promotions"] += 1
+
+    # --- hiring and onboarding --------------------------------------------------------------
+    def _recruit(self, day: int) -> None:
+        """Seats opened today are filled after the lead time (never, with hiring off)."""
+        if self.hiring:
+            lead = int(round(self.w.hiring.lead_time_weeks * 7))
+            self.recruiting += [(day + lead, *seat) for seat in self.open_seats]
+        self.open_seats = []
+
+    def _arrivals(self, day: int) -> None:
+        due = [r for r in self.recruiting if r[0] <= day]
+        self.recruiting = [r for r in self.recruiting if r[0] > day]
+        for _, role, desk, predecessor in due:
+            self.onboarding.append(self._hire(role, desk, predecessor, day))
+        ready = [o for o in self.onboarding if o[0] <= day]
+        self.onboarding = [o for o in self.onboarding if o[0] > day]
+        for _, person, desk in ready:
+            self._join(person, desk)
+
+    def _hire(self, role: Role, desk, predecessor, day: int) -> tuple:
+        """A hire arrives: paid, off the floor for the role's onboarding weeks, with a mentor."""
+        h = self.w.hiring
+        prof0 = getattr(h.hire_proficiency, role.value)
+        cert = predecessor.certified if predecessor is not None else tuple(range(self.domains))
+        prof = np.full(self.domains, prof0)
+        if role == Role.GENERALIST:  # uncertified domains: barely known (as at day 0)
+            prof[[x for x in range(self.domains) if x not in cert]] = min(prof0, 0.3)
+        p = SupportStaff(self.model, role, prof, cert, getattr(self.w.salary, role.value), day)
+        p.home_desk, p.predecessor, p.last_promotion_day = desk, predecessor, day
+        self._init_person(p)
+        self.model.staff.append(p)
+        self.model.staff_graph.add_node(p.unique_id, role=role.value)
+        self.vacancies[role] -= 1
+        self.counts["hires"] += 1
+        self.cost_hiring += h.replacement_cost_months * p.salary / 12.0
+        weeks = getattr(h.onboarding_weeks, role.value)
+        floor_day = day + int(round(weeks * 7))
+        p.mentor = self._mentor_for(desk, floor_day)
+        if p.mentor is not None:
+            p.mentor_until = floor_day + int(self.lc.mentored_months * MONTH_DAYS)
+            self.model.staff_graph.add_edge(p.mentor.unique_id, p.unique_id, kind="mentor")
+        return floor_day, p, desk
+
+    def _mentor_for(self, desk, until: int):
+        """The most proficient free veteran of the desk; mentoring takes part of their time."""
+        free = [p for p in (desk.members if desk is not None else []) if p.mentee_until <= self.model.day]
+        if not free:
+            return None
+        mentor = max(free, key=lambda p: (p.mean_proficiency(), -p.unique_id))
+        mentor.mentee_until = until
+        share = min(self.w.hiring.mentoring_hours_per_week / self.shift_h_per_week, 0.9)
+        mentor.slowdown = 1.0 / (1.0 - share)
+        return mentor
+
+    def _join(self, p: SupportStaff, desk) -> None:
+        """Onboarding over: onto the floor; the mentor gets their time back; the seat's
+        customers pass to the newcomer."""
+        if p.mentor is not None:
+            p.mentor.slowdown = 1.0
+        self.model.active_staff.append(p)
+        self.model.engine.move(p, desk)
+        if p.predecessor is not None:
+            for c in self.model.customers:
+                if c.owner is p.predecessor:
+                    c.owner = p
+                    c.owner_changes += 1
+
+    # --- outputs ----------------------------------------------------------------------------
+    def series(self) -> dict:
+        m = self.model
+        row = {"hires_cum": self.counts["hires"], "exits_cum": self.counts["exits"],
+               "regretted_exits_cum": self.counts["regretted"],
+               "promotions_cum": self.counts["promotions"],
+               "cost_salary_cum": self.cost_salary, "cost_hiring_cum": self.cost_hiring,
+               "onboarding": len(self.onboarding), "recruiting": len(self.recruiting)}
+        for role in Role:
+            row[f"vacancies_{role.value}"] = self.vacancies[role]
+            row[f"exits_cum_{role.value}"] = self.exits_by_role[role]
+        by_role: dict = {}
+        for p in m.active_staff:
+            by_role.setdefault(p.role, []).append(p.mean_proficiency())
+        for role, v in by_role.items():
+            row[f"proficiency_{role.value}"] = float(np.mean(v))
+        allp = [x for v in by_role.values() for x in v]
+        if allp:
+            row["proficiency_p10"] = float(np.quantile(allp, 0.1))
+            row["proficiency_p90"] = float(np.quantile(allp, 0.9))
+        mentors = sum(1 for p in m.active_staff if p.slowdown > 1.0)
+        seniors = sum(1 for p in m.active_staff if p.role in SENIOR_ROLES)
+        row["senior_training_share"] = (mentors * self.w.hiring.mentoring_hours_per_week
+                                        / (seniors * self.shift_h_per_week) if seniors else 0.0)
+        return row

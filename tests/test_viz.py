@@ -1,0 +1,212 @@
+"""The browser page (``tiersim-viz``, experiments/viz.py): controls, drawing, offline assets, and
+a real browser session (Playwright driving Debian's chromium).
+
+The browser test is marked ``browser`` but runs in the default suite: without chromium it fails
+and says how to install it (``.ci/run`` installs it on CI).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import solara
+from hydra import compose, initialize_config_dir
+
+from experiments import assets, viz
+from experiments import viz_browser as vb
+from experiments.cli import CONF_DIR, register, to_config
+from model.config import ConfigError
+from model.model import TierSimModel
+
+
+def cli_config(overrides: list[str] = ()):
+    """The config the ``tiersim`` CLI composes (same directory and primary config)."""
+    register()
+    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+        return compose("config", overrides=list(overrides))
+
+
+# --- controls ------------------------------------------------------------------------------------
+def test_control_defaults_equal_the_hydra_config():
+    cfg = cli_config()
+    defaults = viz.control_defaults()
+    assert defaults["org.design"] == cfg.org.design
+    assert defaults["org.l1.headcount"] == cfg.org.l1.headcount
+    assert defaults["org.l2.headcount"] == cfg.org.l2.headcount
+    assert defaults["org.pods.count"] == cfg.org.pods.count
+    assert defaults["org.pods.size"] == cfg.org.pods.size
+    assert defaults["l1_l2_cost_ratio"] == pytest.approx(
+        cfg.workforce.salary.l1 / cfg.workforce.salary.l2)
+    assert int(defaults["seed"]) == cfg.seed
+    # every control is on the page with that default
+    params = viz.model_params()
+    assert set(params) == {c.key for c in viz.CONTROLS}
+    assert {k: p["value"] for k, p in params.items()} == defaults
+
+
+def test_default_page_model_has_the_cli_config():
+    """Untouched controls build exactly the CLI's config (bar the page's long horizon)."""
+    page = viz.build_config({})
+    cli = to_config(cli_config(viz.VIZ_OVERRIDES))
+    assert dataclasses.asdict(page) == dataclasses.asdict(cli)
+    assert page.sim.horizon_days >= 3650 and page.sim.progress is False
+
+
+def test_controls_become_overrides():
+    cfg = viz.build_config({"org.design": "generalist", "org.pods.count": 3,
+                            "org.pods.size": 6, "seed": " 7 ", "l1_l2_cost_ratio": 0.5})
+    assert (cfg.org.design, cfg.org.ownership) == ("generalist", "named")
+    assert (cfg.org.pods.count, cfg.org.pods.size, cfg.seed) == (3, 6, 7)
+    assert cfg.workforce.salary.l1 == pytest.approx(0.5 * cfg.workforce.salary.l2)
+    with pytest.raises(ConfigError, match="seed"):
+        viz.build_config({"seed": "abc"})
+    with pytest.raises(ConfigError, match="unknown control"):
+        viz.build_config({"org.l3.headcount": 2})
+
+
+def test_invalid_settings_fall_back_to_the_defaults_with_a_message():
+    m = viz.VizModel(**{"seed": "-3"})
+    assert "seed" in m.config_error and m.cfg.seed == 0
+    m = viz.VizModel(**{"org.design": "pilot", "org.l2.headcount": 1})
+    assert "org.l2.headcount" in m.config_error or "pod_size" in m.config_error
+
+
+def test_viz_model_only_observes():
+    """The page's hooks leave the run as the CLI's model would produce it."""
+    page = viz.VizModel(**{"org.design": "generalist"})
+    plain = TierSimModel(viz.build_config({"org.design": "generalist"}))
+    for _ in range(12):
+        page.step()
+        plain.step()
+    pd.testing.assert_frame_equal(pd.DataFrame(page.recorder.series),
+                                  pd.DataFrame(plain.recorder.series))
+    assert page.steps == 12 and page.day == 12
+    assert len(page.viz_rows) == 12 and len(page.frame()) == 12
+    handoffs = sum(sum(d.values()) for d in page.handoff_days)
+    assert handoffs == sum(r["handoffs"] for r in page.recorder.series)
+
+
+@pytest.mark.parametrize("design", ["tiered", "generalist", "pilot"])
+def test_network_and_charts_draw(design):
+    m = viz.VizModel(**{"org.design": design})
+    for day in (0, 8):
+        while m.day < day:
+            m.step()
+        assert len(viz._png(viz.draw_network(m))) > 10_000
+        for chart in viz.SHOWN_CHARTS:
+            assert len(viz._png(viz.draw_chart(chart, m))) > 5_000
+    assert 0 < len(m.sample) <= viz.CUSTOMER_SAMPLE
+    alt = viz.network_alt(m)
+    assert (("Pod 0" in alt) == (design == "generalist")) and "Engineering" in alt
+    if design == "generalist":  # every drawn customer is linked to its named owner
+        assert all(c.owner is not None for c in m.sample)
+
+
+def test_chart_list():
+    titles = [c.title for c in viz.SHOWN_CHARTS]
+    for must in ("Backlog at midnight", "Resolution time, creation to close",
+                 "Headcount by role", "Cost per head vs per resolved ticket",
+                 "Hand-offs per resolved ticket"):
+        assert any(t.startswith(must) for t in titles), must
+    # a chart whose columns are not recorded is left out
+    assert viz.available_charts({"backlog"}) == []
+
+
+# --- offline front-end assets --------------------------------------------------------------------
+def test_asset_list_matches_what_solara_asks_for():
+    root = Path(solara.__file__).parent
+    asked = set()
+    for f in [root / "server/templates/solara.html.j2", root / "widgets/vue/gridlayout.vue"]:
+        for m in re.finditer(r"(?:cdn\}\}|getCdn\(\)\})/((?:@[\w.-]+/)?[\w.-]+@[\w.-]+)/",
+                             f.read_text()):
+            asked.add(m.group(1))
+    asked.add("font-awesome@4.5.0")  # the template takes it from a setting
+    assert asked == {folder for folder, _ in assets.ASSETS}
+
+
+def test_assets_are_installed():
+    assert assets.missing() == [], "front-end assets missing: run `make setup`"
+
+
+# --- the page in a real browser --------------------------------------------------------------------
+@pytest.mark.browser
+def test_page_in_chromium():
+    """Loads, renders charts and network, Step / Play / Pause, design + Reset, typed seed,
+    a second tab with its own model, no console errors, nothing fetched from outside."""
+    if not Path(vb.CHROMIUM).exists():
+        pytest.fail(vb.MISSING_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    t0 = time.perf_counter()
+    n_charts = len(viz.SHOWN_CHARTS)
+    errors: list[str] = []
+    outside: list[str] = []
+    with vb.serve() as server, sync_playwright() as pw:
+        browser = vb.launch(pw)
+
+        def new_tab():
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            vb.offline(page, outside)
+            page.goto(server.url)
+            vb.wait_rendered(page, n_charts)
+            return page
+
+        page = new_tab()
+        assert page.locator("text=Loading app").count() == 0
+        assert vb.day(page).startswith("Day 0")
+        charts0 = vb.alts(page, "tiersim-chart")
+        src0 = page.get_attribute("img.tiersim-chart", "src")
+
+        vb.step(page)  # Step: one day
+        vb.wait_day(page, r"^Day 1\b")
+        vb.wait_rendered(page, n_charts)
+        charts1 = vb.alts(page, "tiersim-chart")
+        assert charts1 != charts0 and "no data yet" not in charts1[0]
+        assert page.get_attribute("img.tiersim-chart", "src") != src0
+
+        page.get_by_role("button", name="▶").click()  # Play ...
+        vb.wait_day(page, r"^Day ([4-9]|\d\d+)\b")
+        page.get_by_role("button", name="❚❚").click()  # ... and Pause
+        time.sleep(1.0)
+        paused = vb.day(page)
+        time.sleep(1.5)
+        assert vb.day(page) == paused
+        assert int(re.match(r"Day (\d+)", paused).group(1)) >= 4
+        vb.wait_rendered(page, n_charts)
+        assert vb.alts(page, "tiersim-chart") != charts1
+
+        # a second tab has a model of its own
+        other = new_tab()
+        assert vb.day(other).startswith("Day 0")
+        vb.step(other)
+        vb.wait_day(other, r"^Day 1\b")
+        assert vb.day(page) == paused
+
+        # change the design and the seed, Reset: a new model from the controls
+        vb.choose_design(page, "generalist")
+        page.get_by_label("Seed").fill("7")
+        page.get_by_role("button", name="Reset").click()
+        page.wait_for_function(
+            "() => document.querySelector('.tiersim-status')?.innerText"
+            ".includes('design: generalist · seed 7')")
+        vb.wait_day(page, r"^Day 0\b")
+        vb.wait_rendered(page, n_charts)
+        network = vb.alts(page, "tiersim-network")[0]
+        assert "Organisation (generalist), day 0" in network and "Pod 0 (5 generalist" in network
+        assert "L1" not in network
+        vb.step(page)
+        vb.wait_day(page, r"^Day 1\b")
+        browser.close()
+
+    assert errors == [], f"browser console errors: {errors}"
+    assert outside == [], f"the page asked for outside addresses: {outside}"
+    log = server.text()
+    assert "Could not load URL" not in log and "Traceback" not in log, log[-3000:]
+    assert time.perf_counter() - t0 < 180
