@@ -7,17 +7,19 @@ VENV := .venv
 export UV_PYTHON := $(PY312)
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help setup run test test-all slow lint bench clean-outputs
+.PHONY: help setup run test test-all slow lint bench clean-outputs viz
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
 
+# --compile-bytecode: imports stay fast where PYTHONDONTWRITEBYTECODE is set
 $(VENV)/.synced: pyproject.toml uv.lock
 	@bash .ci/ensure-uv
-	uv sync --frozen --python "$(PY312)"
+	uv sync --frozen --compile-bytecode --python "$(PY312)"
 	@touch $@
 
-setup: $(VENV)/.synced  ## install the locked environment into .venv
+setup: $(VENV)/.synced  ## install the locked environment into .venv, and the page's front-end assets
+	@$(VENV)/bin/python -m experiments.assets
 
 run: setup  ## the main job: tiered vs generalist over a few seeds -> outputs/compare/
 	$(VENV)/bin/python -m experiments.compare
@@ -36,6 +38,9 @@ lint: setup  ## ruff lint + the layering rule
 
 bench: setup  ## throughput and memory benchmarks -> outputs/bench/
 	$(VENV)/bin/python -m experiments.bench
+
+viz: setup  ## the browser page (tiersim-viz): prints its address
+	$(VENV)/bin/tiersim-viz
 
 clean-outputs:  ## delete everything under outputs/ except its README
 	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +

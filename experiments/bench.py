@@ -33,9 +33,8 @@ not comparable with a full run); ``--skip-ciw`` leaves out section 2; ``--only``
 
 from __future__ import annotations
 
-import dataclasses
-
 import argparse
+import dataclasses
 import gc
 import math
 import os

@@ -5,13 +5,14 @@ composes the project config (``conf/``) once per design and seed, runs every pai
 writes each run directory (DESIGN.md section 10) under ``outputs/compare/``, a tidy table of all
 runs (``runs.parquet``, ``runs.csv``) and the paired comparison (``comparison.csv``,
 ``comparison.md``), and prints the comparison. Differences are generalist - tiered per seed;
-the interval is a 95 % t-interval over seeds of the paired differences.
+the interval is a 95 % percentile-bootstrap interval over seeds of the paired differences
+(10,000 resamples, seeded: ``experiments/stats.py``), and ``seeds_needed`` is the number of seeds
+for an interval of ±``--precision`` (default 5 %) of the tiered mean, from the paired SD.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from joblib import Parallel, delayed
 from omegaconf import OmegaConf
 
 from experiments.cli import CONF_DIR, ROOT, fail, register, to_config
+from experiments.stats import N_RESAMPLES, paired_comparison
 from model.config import ConfigError
 from model.runio import simulate, write_run
 
@@ -43,12 +45,7 @@ KPIS = [  # (summary key, label, unit)
     ("cost_per_resolved_ticket", "cost per resolved ticket", "$"),
     ("cost_per_outcome", "cost per good outcome", "$"),
 ]
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
-        9: 2.262, 10: 2.228, 15: 2.131, 20: 2.086, 30: 2.042}
-
-
-def _t(df: int) -> float:
-    return T975.get(df) or T975[max(k for k in T975 if k <= df)] if df >= 1 else math.nan
+PRECISION = 0.05  # seeds_needed: interval half-width as a share of the tiered mean
 
 
 def compose_config(design: str, seed: int, overrides: list[str]):
@@ -67,30 +64,31 @@ def run_pair_member(design: str, seed: int, overrides: list[str], out: str) -> d
     return summary
 
 
-def paired_table(runs: pd.DataFrame) -> pd.DataFrame:
+def paired_table(runs: pd.DataFrame, precision: float = PRECISION,
+                 n_resamples: int = N_RESAMPLES) -> pd.DataFrame:
     rows = []
     wide = runs.pivot(index="seed", columns="design")
     for key, label, unit in KPIS:
         if key not in runs:
             continue
         a, b = wide[key]["tiered"].astype(float), wide[key]["generalist"].astype(float)
-        d = (b - a).dropna()
-        n = len(d)
-        sd = float(d.std(ddof=1)) if n > 1 else math.nan
-        half = _t(n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
+        p = paired_comparison(a, b, rel_precision=precision, n_resamples=n_resamples)
         rows.append({"kpi": key, "label": label, "unit": unit, "tiered": float(a.median()),
-                     "generalist": float(b.median()), "diff_mean": float(d.mean()),
-                     "ci95_low": float(d.mean()) - half, "ci95_high": float(d.mean()) + half,
-                     "seeds": n})
+                     "generalist": float(b.median()), "diff_mean": p.diff_mean,
+                     "ci95_low": p.ci_low, "ci95_high": p.ci_high, "seeds": p.seeds,
+                     "seeds_needed": p.seeds_needed})
     return pd.DataFrame(rows)
 
 
-def format_table(tab: pd.DataFrame) -> str:
-    lines = [f"{'KPI':<28}{'unit':>7}{'tiered':>12}{'generalist':>12}   generalist - tiered (95% CI)",
-             "-" * 96]
+def format_table(tab: pd.DataFrame, precision: float = PRECISION) -> str:
+    head = (f"{'KPI':<28}{'unit':>7}{'tiered':>12}{'generalist':>12}   "
+            f"{'generalist - tiered (95% CI)':<36}{'seeds for ±' + format(precision, '.0%'):>15}")
+    lines = [head, "-" * len(head)]
     for r in tab.itertuples():
+        needed = "-" if pd.isna(r.seeds_needed) else f"{r.seeds_needed:.0f}"
+        diff = f"{r.diff_mean:+.4g} [{r.ci95_low:+.4g}, {r.ci95_high:+.4g}]"
         lines.append(f"{r.label:<28}{r.unit:>7}{r.tiered:>12.4g}{r.generalist:>12.4g}   "
-                     f"{r.diff_mean:+.4g} [{r.ci95_low:+.4g}, {r.ci95_high:+.4g}]")
+                     f"{diff:<36}{needed:>15}")
     return "\n".join(lines)
 
 
@@ -99,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=4, help="paired seeds 0..N-1 (default 4)")
     ap.add_argument("--jobs", type=int, default=-1, help="parallel workers (-1 = all cores)")
     ap.add_argument("--out", default=str(ROOT / "outputs" / "compare"), help="output directory")
+    ap.add_argument("--precision", type=float, default=PRECISION,
+                    help="seeds_needed: CI half-width as a share of the tiered mean (default 0.05)")
+    ap.add_argument("--resamples", type=int, default=N_RESAMPLES,
+                    help=f"bootstrap resamples (default {N_RESAMPLES})")
     ap.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. sim.horizon_days=730")
     args = ap.parse_args(argv)
     register()
@@ -120,9 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     runs = pd.DataFrame(summaries)
     runs.to_parquet(out / "runs.parquet", index=False)
     runs.to_csv(out / "runs.csv", index=False)
-    tab = paired_table(runs)
+    tab = paired_table(runs, args.precision, args.resamples)
     tab.to_csv(out / "comparison.csv", index=False)
-    text = format_table(tab)
+    text = format_table(tab, args.precision)
     horizon = runs.get("tickets_created", pd.Series([0])).median()
     (out / "comparison.md").write_text(
         "# tiered vs generalist (paired seeds)\n\n```\n" + text + "\n```\n")

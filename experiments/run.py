@@ -3,21 +3,31 @@
 Each run directory holds ``config.yaml``, ``summary.json``, ``timeseries.parquet``,
 ``tickets.parquet``, ``staff.parquet``, ``customers.parquet`` (and ``events.parquet`` with
 ``sim.record_events=true``). In a sweep, a run whose ``summary.json`` exists with the same config
-hash is skipped, so rerunning an interrupted sweep only does what is missing.
+hash is skipped, so rerunning an interrupted sweep only does what is missing; a run that fails
+(an exception, or a configuration error of its own) writes ``error.txt`` in its directory and the
+sweep goes on. The sweep's progress and its table of runs come from
+:class:`experiments.callbacks.SweepCallback`; the exit code is 1 if any run of the sweep failed.
+
+Test hook: ``TIERSIM_TEST_FAIL_SEEDS=3,5`` makes the runs with those seeds raise inside the
+simulation step (to test failure handling across launchers; never set it otherwise).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from experiments import callbacks
 from experiments.cli import CONF_DIR, DayProgress, fail, register, to_config
 from model.config import ConfigError
 from model.runio import config_hash, simulate, write_run
@@ -39,19 +49,34 @@ def _already_done(run_dir: Path, chash: str) -> bool:
         return False
 
 
+def _test_hook(seed: int) -> None:
+    """Raise for the seeds listed in ``TIERSIM_TEST_FAIL_SEEDS`` (tests of failure handling)."""
+    listed = os.environ.get("TIERSIM_TEST_FAIL_SEEDS", "")
+    if str(seed) in {s.strip() for s in listed.split(",")}:
+        raise RuntimeError(f"injected failure for seed {seed} (TIERSIM_TEST_FAIL_SEEDS)")
+
+
 def run_one(cfg: DictConfig) -> dict | None:
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    multirun = HydraConfig.get().mode.name == "MULTIRUN"
     try:
         config = to_config(cfg)
     except (ConfigError, ValueError) as err:
-        fail(err)
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
+        if not multirun:
+            fail(err)
+        run_dir.mkdir(parents=True, exist_ok=True)  # one bad cell must not stop the sweep
+        (run_dir / "error.txt").write_text(f"tiersim: {err}\n")
+        log.error("run not started: %s", err)
+        return None
     chash = config_hash(config)
-    multirun = HydraConfig.get().mode.name == "MULTIRUN"
     if multirun and _already_done(run_dir, chash):
         log.info("skip %s: finished before (same config hash)", run_dir.name)
         return json.loads((run_dir / "summary.json").read_text())
+    # the completion marker must only ever describe this directory's files: drop a stale one
+    (run_dir / "summary.json").unlink(missing_ok=True)
     label = f"{config.org.design} seed {config.seed}"
     try:
+        _test_hook(config.seed)
         _, summary, tables = simulate(config, DayProgress(label, config.sim.progress))
     except Exception:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -70,15 +95,29 @@ def run_one(cfg: DictConfig) -> dict | None:
 
 
 register()
+# conf/hydra/launcher/{submitit_local,ray}.yaml shadow the plugins' configs of the same name on
+# purpose (project presets); Hydra still validates them against the plugins' schemas, and says so.
+warnings.filterwarnings("ignore", message=r"(?s).*is validated against ConfigStore schema",
+                        category=UserWarning)
 
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
-def _main(cfg: DictConfig) -> None:
-    run_one(cfg)
+def _main(cfg: DictConfig) -> dict | None:
+    return run_one(cfg)
+
+
+def _terminate(signum, frame) -> None:
+    sys.exit(128 + signum)  # SIGTERM (kill, scancel) exits like Ctrl-C: the sweep's table is written
 
 
 def main() -> None:
-    sys.exit(_main())
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _main()
+    except KeyboardInterrupt:  # finished runs are on disk; a sweep writes its table at exit
+        print("tiersim: interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(1 if callbacks.failed_runs() else 0)
 
 
 if __name__ == "__main__":

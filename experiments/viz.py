@@ -1,7 +1,8 @@
 """``tiersim-viz``: watch the support organisation live in the browser (Mesa SolaraViz).
 
-``tiersim-viz [--host 127.0.0.1] [--port 8765] [--open]`` starts a Solara server on this machine
-and prints the page's address. Each browser tab gets its own model.
+``tiersim-viz [--host 127.0.0.1] [--port 8765] [--open]`` (or ``make viz``) runs ``solara run``
+on this module in-process and prints the page's address once it answers. Each browser tab gets
+its own model (``Page`` builds one per session).
 
 The page shows, one simulated day per Step:
 
@@ -10,8 +11,9 @@ The page shows, one simulated day per Step:
   coloured by role and sized by mean proficiency; arrows between desks for the hand-off routes,
   as wide as the hand-offs of the last 7 days; a sample of customers (at most
   ``CUSTOMER_SAMPLE`` = 60, drawn once per model with a generator of its own, so the model's
-  random streams are untouched), each linked to its named owner (owned designs) or to the person
-  who last resolved one of its tickets;
+  random streams are untouched), coloured by goodwill (by segment where the model has none),
+  sized by segment, each linked to its named owner (owned designs) or to the person who last
+  resolved one of its tickets;
 * live charts from the daily series (``CHARTS``, one line per chart; a chart whose columns the
   model does not record yet is left out).
 
@@ -21,23 +23,27 @@ again with the controls as overrides and builds a new model from it. The page al
 long horizon (``VIZ_OVERRIDES``) so that Play keeps going.
 
 The page's front-end packages are served from the local cache that ``make setup`` fills
-(``experiments/assets.py``), so it works with no internet.
+(``experiments/assets.py``), so it works with no internet. Figures are matplotlib PNGs (no
+Vega/Altair assets needed). Two of Mesa's module-level helpers are replaced (see the end of the
+file): the first grid layout, and the parameter inputs (each shows its value; a typed seed
+applies on Reset without pressing Enter).
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import io
 import math
 import os
-import signal
 import socket
-import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -49,7 +55,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import solara  # noqa: E402
 from hydra import compose, initialize_config_dir  # noqa: E402
+from matplotlib.cm import ScalarMappable  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
@@ -78,10 +86,12 @@ ROLE_STYLE = {  # role value -> (colour, legend label)
     "engineer": (OKABE_ITO["vermillion"], "product engineer"),
 }
 SEGMENT_STYLE = {  # customer segment -> (colour, legend label)
-    "smb": ("#D9D9D9", "SMB customer"),
+    "smb": ("#D9D9D9", "SMB customer"),  # colours used when there is no goodwill
     "mid_market": (OKABE_ITO["orange"], "mid-market customer"),
     "enterprise": (OKABE_ITO["black"], "enterprise customer"),
 }
+SEGMENT_SIZE = {"smb": 22, "mid_market": 45, "enterprise": 80}  # marker area (pt^2)
+GOODWILL_CMAP = matplotlib.colormaps["cividis"]  # perceptually uniform, colour-blind safe
 DESK_TITLES = {"l1": "L1", "l2": "L2", "engineering": "Engineering", "specialists": "Specialists",
                "pilot_pod": "Pilot pod"}
 FONT = {"title": 13, "label": 11, "tick": 10, "legend": 9.5}
@@ -151,6 +161,7 @@ def _ratio_overrides(value: Any, base: DictConfig) -> list[str]:
     return [f"workforce.salary.l1={float(value) * l2:.2f}"]
 
 
+REGIMES = sorted(p.stem for p in (Path(CONF_DIR) / "regime").glob("*.yaml"))
 CONTROLS: list[Control] = [
     Control("org.design", "Org design",
             _select("tiered", "generalist", "pilot"), overrides=lambda v, _: [f"org={v}"]),
@@ -165,10 +176,12 @@ CONTROLS: list[Control] = [
                           f"L2 ${BASE_CFG.workforce.salary.l2 / 1000:.0f}k)"),
     Control("seed", "Seed (a whole number; applies on Reset)", {"type": "InputText"},
             default=lambda c: str(c.seed), overrides=lambda v, _: [f"seed={parse_seed(v)}"]),
-    # Not in the config yet; add one line each when they are, e.g.
-    # Control("regime", "Regime", _select("none", ...), overrides=lambda v, _: [f"regime={v}"]),
-    # Control("customers.relationship_weight", "Relationship weight", _slider_float(0, 1, 0.05)),
-    # Control("product.problem_correlation", "Problem correlation", _slider_float(0, 1, 0.05)),
+    Control("regime", "Regime (conf/regime)", _select(*REGIMES),
+            overrides=lambda v, _: [f"regime={v}"]),
+    Control("customers.relationship_weight", "Relationship weight (0 = transactional)",
+            _slider_float(0.0, 3.0, 0.05), fmt=lambda v: f"{v:.2f}"),
+    Control("customers.problem_correlation", "Problem correlation on the customer graph",
+            _slider_float(0.0, 1.0, 0.01), fmt=lambda v: f"{v:.2f}"),
 ]
 
 BASE_CFG = compose_cfg()  # the CLI's config, composed once at import
@@ -224,13 +237,13 @@ class VizModel(TierSimModel):
             cfg = build_config({})
         super().__init__(cfg, collect=True)
         self.params = dict(params)
-        n = min(CUSTOMER_SAMPLE, len(self.customers))
-        pick = np.random.default_rng([cfg.seed, 0x71E5]).choice(len(self.customers), n,
-                                                                 replace=False)
+        paying = [c for c in self.customers if getattr(c, "active", True)]  # not prospects
+        n = min(CUSTOMER_SAMPLE, len(paying))
+        pick = np.random.default_rng([cfg.seed, 0x71E5]).choice(len(paying), n, replace=False)
         order = {name: i for i, name in enumerate(SEGMENT_STYLE)}
         owned = cfg.org.design == "generalist"
         self.sample = sorted(  # owned designs: by pod and owner, so the ownership blocks show
-            (self.customers[i] for i in pick),
+            (paying[i] for i in pick),
             key=lambda c: (c.pod, c.owner.unique_id if c.owner is not None else -1)
             if owned else (order.get(c.segment, 99), c.unique_id))
         self._sample_ids = {c.unique_id for c in self.sample}
@@ -397,13 +410,15 @@ CHARTS: list[Chart] = [
     Chart(f"Cost per head vs per resolved ticket ({COST_WINDOW}-day)",
           (("$k / head / year", _cost_head), ("$ / ticket", _cost_ticket)),
           ("headcount_", "tickets_resolved")),
-    # Shown once the model records these columns (later mechanisms; adjust the names then):
+    # customers (mechanisms.customers); a chart is left out when its columns are not recorded
     Chart("Customer goodwill", (("mean goodwill (0-1)", _col("goodwill_mean", "mean over "
           "customers", OKABE_ITO["green"])),), ("goodwill_mean",)),
-    Chart("Churned customers (cumulative)", (("customers", _col("churned_cum", "churned",
-          OKABE_ITO["vermillion"])),), ("churned_cum",)),
-    Chart("Requests for a named person", (("requests / day", _col("named_requests",
-          "named requests", OKABE_ITO["purple"])),), ("named_requests",)),
+    Chart("Customers who left (cumulative)", (("customers", _col(
+          "customers_churned", "churned", OKABE_ITO["vermillion"], np.cumsum)),),
+          ("customers_churned",)),
+    Chart("Requests for a named person (7-day mean)", (("requests / day", _col(
+          "named_requests", "named requests", OKABE_ITO["purple"],
+          lambda s: _roll_sum(s) / 7)),), ("named_requests",)),
 ]
 
 
@@ -456,13 +471,14 @@ def chart_alt(chart: Chart, model: VizModel) -> str:
     return f"{chart.title}, day {model.day}: " + ("; ".join(labels) or "no data yet")
 
 
-def draw_chart(chart: Chart, model: VizModel, size=(6.4, 4.0), dpi=100) -> Figure:
+def draw_chart(chart: Chart, model: VizModel, size=(5.8, 3.7), dpi=100) -> Figure:
     """One chart: bold title, legend row under it, then the panels (fixed layout: fast)."""
     df = model.frame()
     fig = Figure(figsize=size, dpi=dpi)
     fig.text(0.015, 0.975, chart.title, fontsize=FONT["title"], fontweight="bold", va="top")
     lines, labels = _chart_lines(chart, df)
-    ncols = 1 if any(len(lab) > 34 for lab in labels) else min(3, max(len(labels), 1))
+    longest = max((len(lab) for lab in labels), default=0)
+    ncols = min(3 if longest <= 22 else 2 if longest <= 32 else 1, max(len(labels), 1))
     rows = math.ceil(len(labels) / ncols) if labels else 0
     top = 0.87 - 0.065 * rows
     bottom, gap = 0.13, 0.07
@@ -603,6 +619,10 @@ def _label_spot(start, end, boxes, ends, placed: list) -> tuple[float, float]:
     return spot
 
 
+def _churned(customer) -> bool:
+    return getattr(customer, "churned_day", None) is not None
+
+
 def _fit_equal(ax, xlim, ylim) -> None:
     """Equal data aspect, widening the short side of the limits to the axes' own shape."""
     fig_w, fig_h = ax.figure.get_size_inches()
@@ -627,9 +647,9 @@ def day_text(model: VizModel) -> str:
     return f"Day {d} (week {(d - 1) // 7 + 1}, {WEEKDAYS[(d - 1) % 7]})"
 
 
-def draw_network(model: VizModel, size=(12.8, 5.4), dpi=100) -> Figure:
+def draw_network(model: VizModel, size=(11.2, 4.8), dpi=100) -> Figure:
     fig = Figure(figsize=size, dpi=dpi)
-    ax = fig.add_axes((0.005, 0.01, 0.80, 0.87))
+    ax = fig.add_axes((0.005, 0.01, 0.765, 0.87))
     ax.set_axis_off()
     boxes = _desk_boxes(model, x_start=1.2 + COLUMN_GAP * 0.8)
     pos = _staff_positions(model, boxes)
@@ -687,15 +707,26 @@ def draw_network(model: VizModel, size=(12.8, 5.4), dpi=100) -> Figure:
             ax.scatter(xy[:, 0], xy[:, 1], s=15 + 170 * prof ** 2, c=colour,
                        edgecolors="#333333", linewidths=0.6, zorder=4)
 
-    # sampled customers by segment
-    for seg, (colour, _label) in SEGMENT_STYLE.items():
-        cs = [c for c in model.sample if c.segment == seg]
-        if cs:
-            xy = np.array([cpos[c] for c in cs])
-            ax.scatter(xy[:, 0], xy[:, 1], s=30, marker="s", c=colour, edgecolors="#333333",
-                       linewidths=0.5, zorder=4)
+    # sampled customers: colour = goodwill where the model has it (else segment), size = segment
+    goodwill = np.array([getattr(c, "goodwill", math.nan) for c in model.sample], dtype=float)
+    by_goodwill = bool(np.isfinite(goodwill).any())
+    gone = np.array([_churned(c) for c in model.sample], dtype=bool)
+    if len(model.sample):
+        xy = np.array([cpos[c] for c in model.sample])
+        size = np.array([SEGMENT_SIZE.get(c.segment, 30) for c in model.sample])
+        if by_goodwill:
+            colour = GOODWILL_CMAP(np.nan_to_num(goodwill, nan=0.5))
+        else:
+            colour = [SEGMENT_STYLE.get(c.segment, ("#999999", ""))[0] for c in model.sample]
+        stay = ~gone
+        ax.scatter(xy[stay, 0], xy[stay, 1], s=size[stay], marker="s",
+                   c=np.asarray(colour)[stay], edgecolors="#333333", linewidths=0.5, zorder=4)
+        if gone.any():
+            ax.scatter(xy[gone, 0], xy[gone, 1], s=size[gone], marker="x", c="#7F7F7F",
+                       linewidths=1.2, zorder=4)
     ctop = max((p[1] for p in cpos.values()), default=top)
-    ax.text(0, ctop + 0.3, f"Customers:\n{len(model.sample)} of {len(model.customers)}",
+    active = sum(1 for c in model.customers if getattr(c, "active", True))
+    ax.text(0, ctop + 0.3, f"Customers:\n{len(model.sample)} of {active}",
             ha="center", va="bottom", fontsize=FONT["tick"], linespacing=1.1)
     _fit_equal(ax, (-0.9, max(b[0] + b[2] for b in boxes.values()) + 0.2),
                (bottom - 0.25, max(top, ctop + 0.85) + 0.1))
@@ -705,10 +736,14 @@ def draw_network(model: VizModel, size=(12.8, 5.4), dpi=100) -> Figure:
     handles = [Line2D([], [], marker="o", linestyle="", markersize=10, markerfacecolor=colour,
                       markeredgecolor="#333333", label=label)
                for role, (colour, label) in ROLE_STYLE.items() if role in roles_present]
-    handles += [Line2D([], [], marker="s", linestyle="", markersize=7, markerfacecolor=colour,
-                       markeredgecolor="#333333", label=label)
-                for seg, (colour, label) in SEGMENT_STYLE.items()
-                if any(c.segment == seg for c in model.sample)]
+    segs = [seg for seg in SEGMENT_STYLE if any(c.segment == seg for c in model.sample)]
+    handles += [Line2D([], [], marker="s", linestyle="", markeredgecolor="#333333",
+                       markersize=math.sqrt(SEGMENT_SIZE[seg]),
+                       markerfacecolor="#BDBDBD" if by_goodwill else SEGMENT_STYLE[seg][0],
+                       label=SEGMENT_STYLE[seg][1]) for seg in segs]
+    if gone.any():
+        handles.append(Line2D([], [], marker="x", linestyle="", markersize=7, color="#7F7F7F",
+                              label="customer who left"))
     handles += [
         Line2D([], [], color="#7F7F7F", linewidth=1,
                label="customer to named owner" if owned else "customer to last resolver"),
@@ -717,8 +752,15 @@ def draw_network(model: VizModel, size=(12.8, 5.4), dpi=100) -> Figure:
         Line2D([], [], color="#B3B3B3", linewidth=1, linestyle=(0, (3, 3)),
                label="route, no recent hand-off"),
     ]
-    fig.legend(handles=handles, loc="center left", bbox_to_anchor=(0.805, 0.46),
-               fontsize=FONT["legend"] + 0.5, frameon=False, labelspacing=0.7,
+    if by_goodwill:
+        cax = fig.add_axes((0.79, 0.09, 0.17, 0.03))
+        bar = fig.colorbar(ScalarMappable(norm=Normalize(0, 1), cmap=GOODWILL_CMAP), cax=cax,
+                           orientation="horizontal")
+        bar.set_label("customer goodwill (0-1)", fontsize=FONT["legend"])
+        bar.set_ticks([0, 0.5, 1])
+        bar.ax.tick_params(labelsize=FONT["legend"] - 1)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.77, 0.9),
+               fontsize=FONT["legend"] + 0.5, frameon=False, labelspacing=0.45,
                title="larger dot = more proficient", title_fontsize=FONT["legend"] + 0.5)
     fig.text(0.01, 0.975, f"Organisation ({model.cfg.org.design}), day {model.day}"
              if model.day else f"Organisation ({model.cfg.org.design}) at the start",
@@ -784,19 +826,20 @@ def network_alt(model: VizModel) -> str:
 
 
 def NetworkView(model: VizModel):
-    return _image(_png(draw_network(model)), "network", CELL_PX(NETWORK_ROWS),
-                  network_alt(model))
+    # drawn once per model and day (not again when only the controls re-render)
+    png = solara.use_memo(lambda: _png(draw_network(model)), [id(model), model.day])
+    return _image(png, "network", CELL_PX(NETWORK_ROWS), network_alt(model))
 
 
 def _chart_view(chart: Chart):
     def ChartView(model: VizModel):
-        return _image(_png(draw_chart(chart, model)), "chart", CELL_PX(CHART_ROWS),
-                      chart_alt(chart, model))
+        png = solara.use_memo(lambda: _png(draw_chart(chart, model)), [id(model), model.day])
+        return _image(png, "chart", CELL_PX(CHART_ROWS), chart_alt(chart, model))
     ChartView.__name__ = f"Chart_{chart.title[:20]}"
     return ChartView
 
 
-STATUS_ROWS, NETWORK_ROWS, CHART_ROWS = 3, 12, 10  # grid rows of 30 px, 10 px apart
+STATUS_ROWS, NETWORK_ROWS, CHART_ROWS = 3, 12, 9  # grid rows of 30 px, 10 px apart
 
 
 def CELL_PX(rows: int) -> int:  # noqa: N802
@@ -887,67 +930,44 @@ def _free_port(host: str) -> int:
         return s.getsockname()[1]
 
 
-def _wait_port(host: str, port: int, proc: subprocess.Popen, timeout: float) -> bool:
+def _announce_when_up(host: str, port: int, timeout: float = 300.0) -> None:
+    """Print the page's address once the server accepts connections."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if proc.poll() is not None:
-            return False
         try:
             with socket.create_connection((host, port), timeout=0.5):
-                return True
+                print(f"tiersim-viz: the page is at http://{host}:{port}/ (Ctrl+C stops it)",
+                      flush=True)
+                return
         except OSError:
             time.sleep(0.2)
-    return False
-
-
-def server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no calls out
-    env.setdefault("MPLBACKEND", "Agg")
-    return env
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Serve the page with ``solara run`` in this process (the page's module is imported once)."""
     ap = argparse.ArgumentParser(prog="tiersim-viz", description=__doc__.split("\n\n")[0])
     ap.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     ap.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = a free one)")
     ap.add_argument("--open", action="store_true", help="also open the page in a browser")
     args = ap.parse_args(argv)
+    from solara.__main__ import cli
+    from solara.server import settings
+
     from experiments import assets
 
     if assets.missing():
         print("tiersim-viz: front-end assets are missing; installing them (npm) ...",
               file=sys.stderr)
         assets.install()
+    settings.telemetry.mixpanel_enable = False  # no calls out
     port = args.port or _free_port(args.host)
-    cmd = [sys.executable, "-m", "solara", "run", "experiments.viz", "--host", args.host,
-           "--port", str(port), "--production", "--open" if args.open else "--no-open",
-           "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, env=server_env(), cwd=str(ROOT))
-
-    def _stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        if not _wait_port(args.host, port, proc, timeout=120):
-            print(f"tiersim-viz: the server did not start (exit code {proc.poll()})",
-                  file=sys.stderr)
-            proc.terminate()
-            return 1
-        print(f"tiersim-viz: the page is at http://{args.host}:{port}/ (Ctrl+C stops it)",
-              flush=True)
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        return 0
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
+    threading.Thread(target=_announce_when_up, args=(args.host, port), daemon=True).start()
+    os.chdir(ROOT)
+    with contextlib.suppress(KeyboardInterrupt):
+        cli.main(["run", "experiments.viz", "--host", args.host, "--port", str(port),
+                  "--production", "--open" if args.open else "--no-open", "--no-check-version",
+                  "--log-level", "warning"], prog_name="tiersim-viz", standalone_mode=False)
+    return 0
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Used by ``tests/test_viz.py`` and to take the README's screenshots:
 
 ``python -m experiments.viz_browser [--out docs/img] [--days 91]`` starts the page on a free
-port, and for each design saves ``viz_<design>_day0.png`` and ``viz_<design>_day<N>.png``.
+port, and for each design saves ``viz_<design>_day0.png`` and ``viz_<design>_day<N>.png`` (the
+whole page), and ``viz_readme.png`` (the first screen of the tiered run on day N).
 
 Playwright's own browser download does not work here (no internet but package registries), so
 this drives Debian's chromium: ``apt-get install -y chromium`` (``.ci/run`` does it).
@@ -33,12 +34,13 @@ MISSING_CHROMIUM = (f"Debian's chromium is not at {CHROMIUM}: run `apt-get insta
 
 
 class Server:
-    """``python -m experiments.viz --port 0`` in its own process group; the log is kept."""
+    """The ``tiersim-viz`` console script on a free port, in its own process group; its output
+    is kept (``text()``)."""
 
     def __init__(self, timeout: float = 120.0) -> None:
         self.log: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "experiments.viz", "--port", "0"], cwd=str(ROOT),
+            [str(Path(sys.executable).parent / "tiersim-viz"), "--port", "0"], cwd=str(ROOT),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self.url = ""
         ready = threading.Event()
@@ -114,6 +116,35 @@ def day(page) -> str:
     return page.inner_text(".tiersim-day")
 
 
+def day_number(page) -> int:
+    return int(re.match(r"Day (\d+)", day(page)).group(1))
+
+
+def wait_still(page, quiet_s: float = 4.0, timeout_s: float = 60.0) -> str:
+    """Until the day counter has not moved for ``quiet_s`` (a step that was under way when
+    Pause was clicked still finishes and draws); returns it."""
+    end = time.monotonic() + timeout_s
+    last, since = day(page), time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(0.25)
+        now = day(page)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return now
+    raise AssertionError(f"the day counter kept moving for {timeout_s} s (last: {last})")
+
+
+def wait_drawn(page, n: int, timeout_ms: int = 60_000) -> None:
+    """Until the network and every chart show day ``n`` (their alt text names the day)."""
+    page.wait_for_function(
+        """n => {
+            const imgs = [...document.querySelectorAll('img.tiersim-network, img.tiersim-chart')];
+            return imgs.length > 1 && imgs.every(i => i.complete &&
+                new RegExp(`day ${n}[.:]`).test(i.alt));
+        }""", arg=n, timeout=timeout_ms)
+
+
 def alts(page, cls: str) -> list[str]:
     return page.eval_on_selector_all(f"img.{cls}", "els => els.map(e => e.alt)")
 
@@ -163,7 +194,7 @@ def screenshots(out: Path, days: int) -> list[Path]:
     with serve() as server, sync_playwright() as pw:
         browser = launch(pw)
         for design in ("tiered", "generalist"):
-            page = browser.new_page(viewport={"width": 1500, "height": 1940})
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(server.url)
             wait_rendered(page, len(SHOWN_CHARTS))
             if design != "tiered":
@@ -178,13 +209,25 @@ def screenshots(out: Path, days: int) -> list[Path]:
                     set_render_interval(page, when)
                     step(page)
                     wait_day(page, rf"^Day {when}\b")
-                    page.wait_for_timeout(1500)
+                    wait_drawn(page, when)
                     wait_rendered(page, len(SHOWN_CHARTS))
+                bottom = page.evaluate(
+                    "() => document.querySelector('.vue-grid-layout').getBoundingClientRect()"
+                    ".bottom")
+                page.set_viewport_size({"width": 1500, "height": int(bottom) + 30})
+                page.wait_for_timeout(800)
                 path = out / f"viz_{design}_day{when}.png"
                 page.screenshot(path=str(path))
                 saved.append(path)
+                page.set_viewport_size({"width": 1500, "height": 1000})
             page.close()
         browser.close()
+    from PIL import Image  # the README's picture: the first screen of the tiered run
+
+    with Image.open(out / f"viz_tiered_day{days}.png") as im:
+        top = out / "viz_readme.png"
+        im.crop((0, 0, im.width, min(im.height, 1250))).save(top, optimize=True)
+    saved.append(top)
     return saved
 
 

@@ -118,6 +118,9 @@ class CustomerGraphConfig:
                                   src="[A] accounts that are an agency's sub-accounts")
     similarity_degree: float = _f(2.0, range=(0.0, 100.0),
                                   src="[A] mean similarity links per customer (same main domain)")
+    correlation_delay_hours: float = _f(24.0, range=(0.0, None),
+                                        src="[A] mean (exponential) lag of a correlated ticket "
+                                            "behind the ticket that revealed the root cause")
 
 
 @dataclass
@@ -145,7 +148,8 @@ class GoodwillConfig:
     patience_days: float = _f(7.0, range=(0.0, None),
                               src="[A] open longer than this (calendar days): unresolved")
     unhonoured_cost: float = _f(0.02, range=(0.0, 1.0),
-                                src="[A] goodwill lost when a request by name is not honoured")
+                                src="[A] goodwill lost when a request by name cannot be honoured "
+                                    "(a tiered queue; the person works elsewhere)")
     wom_churn_hit: float = _f(0.05, range=(0.0, 1.0),
                               src="[A] neighbours' goodwill lost when a customer churns; "
                                   "negative word of mouth dominates (Dixon et al. 2010)")
@@ -200,7 +204,7 @@ class CustomersConfig:
     activity_sigma: float = _f(0.8, range=(0.0, 5.0), src="[A] lognormal spread of ticket rates")
     problem_correlation: float = _f(0.05, range=(0.0, 1.0),
                                     src="[A] P(a linked customer gets a ticket of the same class "
-                                        "the next day); 0 = independent problems (DESIGN 8)")
+                                        "soon after); 0 = independent problems (DESIGN 8)")
     relationship_weight: float = _f(1.0, range=(0.0, 3.0),
                                     src="[A] how much being known matters; 0 = transactional "
                                         "(DESIGN 8), 1 = the SCIENCE.md anchors at face value")
@@ -215,7 +219,8 @@ class CustomersConfig:
 @dataclass
 class L1Config:
     headcount: int = _f(17, range=(0, 100000), src="[A] near the 0.80 occupancy target with L2")
-    mandate_complexity: float = _f(0.6, range=(0.0, 1.0), src="[A] L1 may resolve up to this")
+    mandate_complexity: float = _f(0.5, range=(0.0, 1.0),
+                                   src="calibrated: BPIC 2013 level mix (experiments/calibrate.py)")
     triage_minutes: float = _f(10.0, range=(0.0, None), src="[A] L1 time before escalating")
     script_time_factor: float = _f(0.5, range=(0.01, 10.0),
                                    src="[A] scripted resolution time / expert work")
@@ -231,8 +236,9 @@ class L2Config:
     diagnose_minutes: float = _f(30.0, range=(0.0, None), src="[A] time to confirm a bug")
     push_back_p: float = _f(0.35, range=(0.0, 1.0),
                             src="[A] within-mandate escalations sent back to L1 (BPIC 2013: 15.5 % moved down)")
-    false_bug_p: float = _f(0.15, range=(0.0, 1.0),
-                            src="[A] complex non-bugs escalated to engineering, scaled by 1 - proficiency")
+    false_bug_p: float = _f(0.7, range=(0.0, 1.0),
+                            src="calibrated: BPIC 2013 (V3 grid); complex non-bugs sent to "
+                                "engineering, x (1 - proficiency)")
 
 
 @dataclass

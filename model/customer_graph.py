@@ -8,14 +8,16 @@ whose main product domain (largest usage share) is the same: ``similarity_degree
 random pairs within a group of m. Word of mouth (model/loyalty.py) travels along every link.
 
 **Correlated problems.** A shared root cause hits linked customers together. When a ticket of
-class k reaches customer c (it was drawn *and* kept by the demand filters), each neighbour n of c
-gets a ticket of the same class on the next day with probability ``customers.problem_correlation``
-if the link can carry k's root cause: every link for a product-rooted class (customers who use the
-product the same way meet the same defect), agency links only for a setup-rooted class (the
-agency's shared setup). The correlated ticket's other properties (complexity, on-pattern, needs
-engineering, work) are drawn like any ticket of class k, at an hour drawn from the daily profile.
+class k reaches customer c at time t (it was drawn *and* kept by the demand filters), each
+neighbour n of c gets a ticket of the same class with probability
+``customers.problem_correlation`` if the link can carry k's root cause: every link for a
+product-rooted class (customers who use the product the same way meet the same defect), agency
+links only for a setup-rooted class (the agency's shared setup). It arrives at t + an exponential
+lag of mean ``customers.graph.correlation_delay_hours``: the same day if that is before midnight,
+else from a pending list merged into the arrivals of the day it falls on. Its other properties
+(complexity, on-pattern, needs engineering, work) are drawn like any ticket of class k.
 Correlated tickets do not trigger further ones (no cascades), and are dropped if the neighbour is
-no longer a customer on the day they would arrive.
+no longer a customer on the day they arrive.
 
 **Common random numbers.** Every draw comes from the ``correlated`` stream, and the number of
 draws never depends on the org design: one uniform per link of every *drawn* ticket (before the
@@ -91,7 +93,7 @@ def expected_extra(p: float, weights: np.ndarray, active: np.ndarray, nbrs: list
 
 
 class CorrelatedProblems:
-    """Draws correlated tickets for the next day and merges the due ones into today's arrivals.
+    """Draws correlated tickets and merges the due ones into each day's arrivals.
 
     Args:
         model: the model (catalogue, demand parameters, config).
@@ -104,36 +106,41 @@ class CorrelatedProblems:
                  gen: np.random.Generator) -> None:
         cfg = model.cfg
         self.p = cfg.customers.problem_correlation
+        self.delay_h = cfg.customers.graph.correlation_delay_hours
         self.cat, self.demand, self.gen = model.catalogue, model.demand, gen
         self.off_pattern = cfg.product.off_pattern_share
         self.everyone = everyone
         self.index = {c.unique_id: i for i, c in enumerate(everyone)}
         self.nbrs, self.agency = nbrs, agency
         self.deg = np.array([len(x) for x in nbrs], dtype=np.int64)
-        self.hour_cdf = np.cumsum(self.demand.hour_w)
-        self.pending: tuple | None = None  # (times, cols) due tomorrow
+        self.pending_t = np.empty(0)  # correlated tickets not yet due: times and columns
+        self.pending_cols: tuple = tuple([] for _ in range(9))
         self.today = 0  # correlated tickets merged today
 
     def inject(self, day: int, raw: tuple, keep, times: np.ndarray, cols: tuple) -> tuple:
-        """Demand injector: merge yesterday's correlated tickets; draw tomorrow's."""
-        due, self.pending = self.pending, self._draw(day, raw, keep)
-        self.today = 0
-        if due is None:
-            return times, cols
-        d_times, d_cols = due
-        alive = [i for i, c in enumerate(d_cols[0]) if c.active]
+        """Demand injector: draw the tickets today's tickets cause; merge those due today."""
+        new_t, new_cols = self._draw(raw, keep, times)
+        all_t = np.concatenate([self.pending_t, new_t])
+        all_cols = tuple(a + b for a, b in zip(self.pending_cols, new_cols, strict=True))
+        end = 24.0 * (day + 1)
+        due = (all_t < end).tolist()
+        later = [i for i, d in enumerate(due) if not d]
+        self.pending_t = all_t[later]
+        self.pending_cols = tuple([c[i] for i in later] for c in all_cols)
+        alive = [i for i, d in enumerate(due) if d and all_cols[0][i].active]
+        self.today = len(alive)
         if not alive:
             return times, cols
-        self.today = len(alive)
-        all_times = np.concatenate([times, d_times[alive]])
-        order = np.argsort(all_times, kind="stable").tolist()
+        merged_t = np.concatenate([times, all_t[alive]])
+        order = np.argsort(merged_t, kind="stable").tolist()
         merged = []
-        for a, b in zip(cols, d_cols, strict=True):
+        for a, b in zip(cols, all_cols, strict=True):
             both = list(a) + [b[i] for i in alive]
             merged.append([both[j] for j in order])
-        return all_times[order], tuple(merged)
+        return merged_t[order], tuple(merged)
 
-    def _draw(self, day: int, raw: tuple, keep) -> tuple | None:
+    def _draw(self, raw: tuple, keep, times: np.ndarray) -> tuple:
+        """Correlated tickets caused by today's drawn tickets (those kept): times and columns."""
         customers, cls = raw[0], np.asarray(raw[1], dtype=np.int64)
         src = np.array([self.index[c.unique_id] for c in customers], dtype=np.int64)
         deg = self.deg[src]
@@ -142,22 +149,21 @@ class CorrelatedProblems:
         nb = np.fromiter((v for s in src.tolist() for v in self.nbrs[s]), np.int64, len(u))
         ag = np.fromiter((a for s in src.tolist() for a in self.agency[s]), bool, len(u))
         fires = (u < self.p) & (ag | ~self.cat.setup_root[cls[ticket]])
-        props = self._properties(cls[ticket[fires]])  # drawn for every link that fired
-        hit = keep[ticket[fires]] if keep is not None else np.ones(int(fires.sum()), bool)
-        if not hit.any():
-            return None
+        src_ticket = ticket[fires]
+        lag = self.delay_h * self.gen.standard_exponential(len(src_ticket))
+        props = self._properties(cls[src_ticket])  # drawn for every link that fired
+        if keep is None:
+            kept, hit = src_ticket, np.ones(len(src_ticket), bool)
+        else:  # position of each drawn ticket among the kept ones
+            kept = (np.cumsum(keep) - 1)[src_ticket]
+            hit = keep[src_ticket]
+        t = times[kept[hit]] + lag[hit] if hit.any() else np.empty(0)
         targets = [self.everyone[v] for v in nb[fires][hit].tolist()]
-        t, rest = props[0][hit], [x[hit].tolist() for x in props[1:]]
-        order = np.argsort(t, kind="stable")
-        cols = tuple([x[i] for i in order.tolist()] for x in [targets, *rest])
-        return t[order] + 24.0 * (day + 1), cols
+        return t, (targets, *[x[hit].tolist() for x in props])
 
     def _properties(self, cls: np.ndarray) -> tuple:
-        """Hour of arrival and intrinsic properties of correlated tickets of classes ``cls``."""
+        """Intrinsic properties of correlated tickets of classes ``cls``."""
         cat, g, dm, n = self.cat, self.gen, self.demand, len(cls)
-        hour = np.minimum(np.searchsorted(self.hour_cdf, g.random(n) * self.hour_cdf[-1],
-                                          side="right"), 23)
-        t = hour + g.random(n)
         dom = cat.domain[cls]
         cm = cat.complexity[cls]
         cx = g.beta(cm * TICKET_CONCENTRATION, (1 - cm) * TICKET_CONCENTRATION)
@@ -172,5 +178,4 @@ class CorrelatedProblems:
             work = cat.work_h[cls] * np.exp(s * g.standard_normal(n) - s * s / 2)
             ework = dm.fix_mean * np.exp(s * g.standard_normal(n) - s * s / 2)
         # in Ticket's argument order after the customer (see model/demand.py)
-        return t, cls, dom, cx, on_pattern, needs_eng, spec, work, ework
-
+        return cls, dom, cx, on_pattern, needs_eng, spec, work, ework

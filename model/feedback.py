@@ -2,7 +2,7 @@
 hand-off, product fixes shipped on a planning cadence, and workflows and snippets written by
 people with the mandate that end a class of tickets for one customer or shrink it for everyone.
 
-Three processes (DESIGN.md section 5; docs/ODD.md section 7.16 states them with formulas):
+Three processes (DESIGN.md section 5; docs/ODD.md section 7.17 states them with formulas):
 
 * **Signals.** Every ticket closed for good emits a signal about its class's root cause with
   detail ``d = rho ** (handoffs + relay) * s``: ``rho`` = ``feedback.signal_retention_per_handoff``,

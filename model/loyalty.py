@@ -20,8 +20,8 @@ category k sets ``g <- g + episode_weight (S_k - g)``; at each monthly review g 
 resting level ``neutral + relationships.goodwill_lift x relationship_weight x s_max`` with half-life
 ``goodwill.half_life_days`` (s_max: the customer's strongest relationship). Word of mouth: a churn
 costs each linked customer ``wom_churn_hit``; a loyal customer (g >= ``loyal_threshold``) lifts
-each neighbour by ``wom_loyal_lift`` a month. A request by name that is not honoured costs
-``unhonoured_cost``.
+each neighbour by ``wom_loyal_lift`` a month. A request by name that cannot be honoured (the
+desk does not route by name, or the person is not there) costs ``unhonoured_cost`` at intake.
 
 **Renewal and churn.** Each customer has a review day in the 30-day month (stream ``loyalty``).
 At a review the customer reconsiders the vendor with probability
@@ -187,18 +187,7 @@ class Loyalty:
         self.rel_h = self.rel.half_life_days
         self.named_p = self.rel.named_request_per_strength
         self.odds = self.rel.odds_ratio
-        dm = model.demand
-        dm.scale *= self._pool_scale(model)
-        dm.sampler = CustomerSampler(self.everyone, cfg.product.domains)
-        dm.filters.append(self.keep)
-        eng = model.engine
-        eng.intake_hooks.append(self.on_intake)
-        eng.work_hooks.append(self.on_work)
-        eng.close_hooks.append(self.on_close)
-        eng.policy.repeat_odds = self.repeat_odds
-        talent = getattr(model, "talent", None)
-        if talent is not None and hasattr(talent, "exit_hooks"):
-            talent.exit_hooks.append(self.staff_exit)
+        self._install(model)
         self.pod_load = [0.0] * len(model.pods)
         self.owner_load: dict = {}
         for x in model.customers:
@@ -216,6 +205,21 @@ class Loyalty:
         self._reset_day()
         if cfg.sim.warmup_days == 0:
             self._snapshot()
+
+    def _install(self, model) -> None:
+        """The demand sampler over customers and prospects, the filter and the hooks."""
+        dm = model.demand
+        dm.scale *= self._pool_scale(model)
+        dm.sampler = CustomerSampler(self.everyone, self.cfg.product.domains)
+        dm.filters.append(self.keep)
+        eng = model.engine
+        eng.intake_hooks.append(self.on_intake)
+        eng.work_hooks.append(self.on_work)
+        eng.close_hooks.append(self.on_close)
+        eng.policy.repeat_odds = self.repeat_odds
+        talent = getattr(model, "talent", None)
+        if talent is not None and hasattr(talent, "exit_hooks"):
+            talent.exit_hooks.append(self.staff_exit)
 
     def _pool_scale(self, model) -> float:
         """Rate multiplier so that the initial customers raise ``demand.tickets_per_day``."""
@@ -281,6 +285,7 @@ class Loyalty:
         if routed:
             self.named[ticket.id] = person
             return person
+        self._set_goodwill(x, x.goodwill - self.gw.unhonoured_cost)  # cannot be honoured here
         return preferred
 
     def on_work(self, person, ticket, t: float) -> None:
@@ -311,8 +316,6 @@ class Loyalty:
                 effort = effort_score(ticket.contacts, ticket.handoffs, ticket.explanations,
                                       (t - ticket.created_h) / 24.0, self.gw.effort_per_day_open)
                 self._episode(x, effort_category(effort, self.gw.high_effort_threshold), day)
-        if ticket.named_request and not ticket.honoured and x.active:
-            self._set_goodwill(x, x.goodwill - self.gw.unhonoured_cost)
 
     # --- goodwill -------------------------------------------------------------------------------
     def _set_goodwill(self, x, g: float) -> None:

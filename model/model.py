@@ -41,7 +41,9 @@ class TierSimModel(mesa.Model):
     Mechanisms plug in as objects with ``day(model)`` (end-of-day work) and ``series()``
     (their columns of the daily row), plus engine hooks (``Engine.plan_hooks``: extra hours for
     a piece of work starting; ``Engine.work_hooks``: a piece of work finished; ``Engine.close_hooks``: a ticket closed for good) and demand filters
-    (``Demand.filters``: tickets that product fixes or workflows prevent).
+    (``Demand.filters``: tickets that product fixes or workflows prevent), ``Engine.intake_hooks``
+    (a new ticket's preferred person: requests by name), ``Demand.injectors`` (tickets added to a
+    day: correlated problems) and ``Policy.repeat_odds`` (relationships scale repeat contacts).
 
     Staff and customers are Mesa agents updated by direct calls from the engine; tickets are
     records on the engine's own heap.

@@ -35,9 +35,10 @@ def tiersim_exe() -> Path:
     return exe
 
 
-def start(args: list[str], cwd: Path) -> subprocess.Popen:
+def start(args: list[str], cwd: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     cwd.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("HYDRA_FULL_ERROR", "OC_CAUSE")}
+    env.update(extra_env or {})
     return subprocess.Popen([str(tiersim_exe()), *args], cwd=cwd, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

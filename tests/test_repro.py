@@ -64,10 +64,13 @@ def test_a_run_does_not_depend_on_what_ran_before(small_cfg):
 def three_designs(small_cfg):
     """Tickets and daily series of tiered, generalist and pilot for one seed. The feedback loop
     is off: its workflows and fixes remove tickets, by design differently per org (that the
-    tickets left are the same stream is tested in tests/test_feedback.py)."""
+    tickets left are the same stream is tested in tests/test_feedback.py). So are customer
+    churn and correlated problems, which change whose tickets happen (tests/test_customers.py)."""
     out = {}
     for design in ("tiered", "generalist", "pilot"):
-        model, _, tables = simulate(small_cfg(design, seed=2024, mechanisms__feedback=False))
+        model, _, tables = simulate(small_cfg(design, seed=2024, mechanisms__feedback=False,
+                                              mechanisms__customers=False,
+                                              mechanisms__correlated_problems=False))
         out[design] = (model, tables)
     return out
 
@@ -119,6 +122,7 @@ def test_mechanism_switches_and_headcounts_do_not_reshuffle_the_ticket_stream(th
     _, _, tables = simulate(small_cfg("tiered", seed=2024, mechanisms__reopen=False,
                                       mechanisms__handoff_overhead=False, org__l1__headcount=9,
                                       org__queue_discipline="priority",
-                                      mechanisms__feedback=False))
+                                      mechanisms__feedback=False, mechanisms__customers=False,
+                                      mechanisms__correlated_problems=False))
     pd.testing.assert_frame_equal(_intrinsic(base, contract.intrinsic),
                                   _intrinsic(tables, contract.intrinsic), check_exact=True)

@@ -32,7 +32,6 @@ holds the stated number of external arrivals on average.
 from __future__ import annotations
 
 import dataclasses
-
 import math
 import multiprocessing as mp
 import os
