@@ -34,6 +34,7 @@ import yaml  # PyYAML: installed with omegaconf (its YAML parser)
 from matplotlib.figure import Figure
 
 from experiments import figures as F
+from experiments.compare import KPIS
 from experiments.stats import paired_comparison
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,19 +50,9 @@ TICKET_COLUMNS = ("created_h", "resolved_h", "resolution_h", "handoffs", "explan
 # config values that never make a condition (bookkeeping, or the replicate)
 NOT_CONDITIONS = {"seed", "experiment", "sim.progress", "sim.record_events", "sim.record_tickets"}
 MAX_MAP_CONDITIONS = 4  # the four regime knobs: 6 heatmaps
+_FLOW, _COSTS = KPIS[:-3], KPIS[-3:]  # the comparison's KPIs: ticket flow, then money
 TABLE_KPIS = [  # (summary key, label, unit); compare.KPIS plus the talent, customer, product ones
-    ("mean_wait_h", "wait for first touch", "h"),
-    ("median_resolution_h", "median resolution", "h"),
-    ("mean_resolution_h", "mean resolution", "h"),
-    ("p90_resolution_h", "p90 resolution", "h"),
-    ("fcr_share", "first-contact resolution", "share"),
-    ("handoffs_per_ticket", "hand-offs per ticket", "n"),
-    ("explanations_per_ticket", "explanations per ticket", "n"),
-    ("contacts_per_ticket", "contacts per ticket", "n"),
-    ("stalled_share", "stalled tickets", "share"),
-    ("pingpong_share", "ping-pong tickets", "share"),
-    ("reopen_share", "reopened tickets", "share"),
-    ("staff_hours_per_ticket", "staff hours per ticket", "h"),
+    *_FLOW,
     ("mean_proficiency", "mean proficiency (end)", "0-1"),
     ("hires", "hires", "n"),
     ("exits", "exits", "n"),
@@ -73,9 +64,7 @@ TABLE_KPIS = [  # (summary key, label, unit); compare.KPIS plus the talent, cust
     ("fixes_shipped", "product fixes shipped", "n"),
     ("mean_fix_lead_time_top_days", "fix lead time, top classes", "days"),
     ("tickets_deflected", "tickets deflected", "n"),
-    ("cost_per_head", "cost per head", "$/yr"),
-    ("cost_per_resolved_ticket", "cost per resolved ticket", "$"),
-    ("cost_per_outcome", "cost per good outcome", "$"),
+    *_COSTS,
 ]
 
 
