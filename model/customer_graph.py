@@ -36,7 +36,6 @@ import networkx as nx
 import numpy as np
 
 from model.config import CustomerGraphConfig
-from model.demand import TICKET_CONCENTRATION
 
 AGENCY, SIMILAR = "agency", "similar"
 
@@ -108,7 +107,6 @@ class CorrelatedProblems:
         self.p = cfg.customers.problem_correlation
         self.delay_h = cfg.customers.graph.correlation_delay_hours
         self.cat, self.demand, self.gen = model.catalogue, model.demand, gen
-        self.off_pattern = cfg.product.off_pattern_share
         self.everyone = everyone
         self.index = {c.unique_id: i for i, c in enumerate(everyone)}
         self.nbrs, self.agency = nbrs, agency
@@ -163,19 +161,8 @@ class CorrelatedProblems:
 
     def _properties(self, cls: np.ndarray) -> tuple:
         """Intrinsic properties of correlated tickets of classes ``cls``."""
-        cat, g, dm, n = self.cat, self.gen, self.demand, len(cls)
-        dom = cat.domain[cls]
-        cm = cat.complexity[cls]
-        cx = g.beta(cm * TICKET_CONCENTRATION, (1 - cm) * TICKET_CONCENTRATION)
-        on_pattern = g.random(n) >= self.off_pattern
-        needs_eng = g.random(n) < cat.eng_p[cls]
-        spec = cat.specialist_domain[dom]
-        if dm.exponential:
-            work = dm.mean_work * g.standard_exponential(n)
-            ework = dm.fix_mean * g.standard_exponential(n)
-        else:
-            s = dm.sigma
-            work = cat.work_h[cls] * np.exp(s * g.standard_normal(n) - s * s / 2)
-            ework = dm.fix_mean * np.exp(s * g.standard_normal(n) - s * s / 2)
+        dom = self.cat.domain[cls]
+        cx, on_pattern, needs_eng, spec, work, ework = self.demand.class_properties(
+            cls, dom, self.gen)
         # in Ticket's argument order after the customer (see model/demand.py)
         return cls, dom, cx, on_pattern, needs_eng, spec, work, ework

@@ -89,11 +89,10 @@ class Demand:
         self.next_id += len(arr)
         return arr
 
-    def _properties(self, n: int) -> tuple:
-        cat, g = self.cat, self.tg
-        cls = np.minimum(np.searchsorted(cat.cdf, g.random(n), side="right"), cat.classes - 1)
-        dom = cat.domain[cls]
-        customers = self.sampler.pick(dom, g.random(n))
+    def class_properties(self, cls: np.ndarray, dom: np.ndarray, g: np.random.Generator) -> tuple:
+        """Complexity, on-pattern, needs-engineering, specialist, work and fix work of tickets of
+        classes ``cls`` (domains ``dom``), drawn from ``g`` (also used for correlated tickets)."""
+        cat, n = self.cat, len(cls)
         cm = cat.complexity[cls]
         cx = g.beta(cm * TICKET_CONCENTRATION, (1 - cm) * TICKET_CONCENTRATION)
         on_pattern = g.random(n) >= self._off_pattern
@@ -106,6 +105,14 @@ class Demand:
             s = self.sigma
             work = cat.work_h[cls] * np.exp(s * g.standard_normal(n) - s * s / 2)
             ework = self.fix_mean * np.exp(s * g.standard_normal(n) - s * s / 2)
+        return cx, on_pattern, needs_eng, spec, work, ework
+
+    def _properties(self, n: int) -> tuple:
+        cat, g = self.cat, self.tg
+        cls = np.minimum(np.searchsorted(cat.cdf, g.random(n), side="right"), cat.classes - 1)
+        dom = cat.domain[cls]
+        customers = self.sampler.pick(dom, g.random(n))
+        cx, on_pattern, needs_eng, spec, work, ework = self.class_properties(cls, dom, g)
         u_keep = g.random(n)
         keep = None
         for f in self.filters:
