@@ -22,6 +22,8 @@ from experiments import assets, viz
 from experiments import viz_browser as vb
 from experiments.cli import CONF_DIR, register, to_config
 from model.config import ConfigError
+from model.loyalty import Loyalty, customer_kpis
+from model.metrics import cost_kpis, ticket_kpis
 from model.model import TierSimModel
 
 
@@ -119,11 +121,78 @@ def test_network_and_charts_draw(design):
 def test_chart_list():
     titles = [c.title for c in viz.SHOWN_CHARTS]
     for must in ("Backlog at midnight", "Resolution time, creation to close",
-                 "Headcount by role", "Cost per head vs per resolved ticket",
+                 "Headcount by role", "Cost per head vs per good outcome",
                  "Hand-offs per resolved ticket"):
         assert any(t.startswith(must) for t in titles), must
     # a chart whose columns are not recorded is left out
     assert viz.available_charts({"backlog"}) == []
+
+
+def _cost_chart():
+    return next(c for c in viz.SHOWN_CHARTS if c.title.startswith("Cost per head"))
+
+
+def test_cost_series_on_a_hand_made_frame():
+    """Cost per head and per good outcome against answers worked out by hand."""
+    df = pd.DataFrame({
+        "day": [0, 1, 2, 3],
+        "cost_salary_cum": [100.0, 200.0, 300.0, 400.0],
+        "cost_hiring_cum": [0.0, 0.0, 50.0, 50.0],  # daily cost: 100, 100, 150, 100
+        "tickets_resolved": [2, 0, 3, 2],
+        "good_outcomes": [1, 0, 3, 1],  # the closes that were never reopened
+        "churned_revenue_per_day": [0.0, 10.0, 10.0, 30.0],
+        "headcount_l1": [1, 1, 1, 1],
+        "headcount_l2": [1, 1, 1, 1],
+        "customers_active": [9, 9, 8, 8],
+    })
+    # whole history: cumulative cost / cumulative good outcomes
+    assert viz.cost_per_good_outcome(df, churned_revenue=False).tolist() == [
+        100.0, 200.0, 350.0 / 4, 450.0 / 5]
+    assert viz.cost_per_good_outcome(df).tolist() == [100.0, 210.0, 370.0 / 4, 500.0 / 5]
+    # a 2-day window; NaN where the window has no good outcome
+    two = viz.cost_per_good_outcome(df, window=2, churned_revenue=False)
+    assert two.tolist() == [100.0, 200.0, 250.0 / 3, 250.0 / 4]
+    one = viz.cost_per_good_outcome(df, window=1, churned_revenue=False)
+    assert one.isna().tolist() == [False, True, False, False]
+    # mean daily cost 112.5 a year over 2 heads, in $k
+    assert viz.cost_per_head(df).iloc[-1] == pytest.approx(112.5 * 365 / 2 / 1000)
+    # the chart's lines: per head, and per good outcome with and without churned revenue
+    (_, head), (_, outcome) = [(y, fn(df)) for y, fn in _cost_chart().panels]
+    assert list(head.values())[0][0].iloc[-1] == pytest.approx(20.53125)
+    assert outcome["support cost only ($)"][0].iloc[-1] == pytest.approx(90.0)
+    assert outcome["incl. churned revenue ($)"][0].iloc[-1] == pytest.approx(100.0)
+    # no customers mechanism: no churned revenue line
+    assert list(_cost_chart().panels[1][1](df.drop(columns="customers_active"))) == [
+        "support cost only ($)"]
+
+
+@pytest.mark.parametrize("design", ["tiered", "generalist"])
+def test_cost_per_good_outcome_matches_the_summary_kpi(design):
+    """Over the whole run, the page's cost per head and per good outcome are the summary's
+    ``cost_per_head`` and ``cost_per_outcome`` (no warm-up, horizon = today)."""
+    m = viz.VizModel(**{"org.design": design})
+    for _ in range(35):
+        m.step()
+    df = m.frame()
+    good = ticket_kpis(m.recorder.tickets.frame(), 0.0)
+    assert int(df["good_outcomes"].sum()) == good["good_outcomes"] > 0
+    assert (df["good_outcomes"] <= df["tickets_resolved"]).all()
+    assert good["good_outcomes"] < good["tickets_resolved"]  # some tickets were reopened
+    loyalty = next(x for x in m.mechanisms if isinstance(x, Loyalty))
+    cfg = dataclasses.replace(m.cfg, sim=dataclasses.replace(m.cfg.sim, warmup_days=0,
+                                                             horizon_days=m.day))
+    churn = customer_kpis(loyalty.tables()["customers"], m.recorder.timeseries(), cfg)
+    assert churn["churned_revenue"] > 0
+    assert df["churned_revenue_per_day"].sum() == pytest.approx(churn["churned_revenue"])
+    kpi = cost_kpis(m.recorder.timeseries(), 0, good["tickets_resolved"],
+                    good["good_outcomes"], churn["churned_revenue"])
+    whole = len(df)
+    assert viz.cost_per_good_outcome(df, window=whole).iloc[-1] == pytest.approx(
+        kpi["cost_per_outcome"])
+    assert viz.cost_per_head(df, window=whole).iloc[-1] * 1000 == pytest.approx(
+        kpi["cost_per_head"])
+    alt = viz.chart_alt(_cost_chart(), m)
+    assert "support cost only ($)" in alt and "incl. churned revenue ($)" in alt
 
 
 # --- offline front-end assets --------------------------------------------------------------------
@@ -178,6 +247,9 @@ def test_page_in_chromium():
         vb.wait_drawn(page, 1)
         charts1 = vb.alts(page, "tiersim-chart")
         assert charts1 != charts0 and "no data yet" not in charts1[0]
+        cost = [a for a in charts1 if a.startswith("Cost per head vs per good outcome")]
+        assert len(cost) == 1 and "per person, a year ($k): " in cost[0], charts1
+        assert "support cost only ($): " in cost[0] and "n/a" not in cost[0], cost
         assert page.get_attribute("img.tiersim-chart", "src") != src0
 
         page.get_by_role("button", name="▶").click()  # Play ...
