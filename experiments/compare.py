@@ -1,7 +1,9 @@
 """The main job: tiered vs generalist on the same seeds (common random numbers).
 
 ``python -m experiments.compare [--seeds N] [--jobs J] [--out DIR] [hydra overrides ...]``
-composes the project config (``conf/``) once per design and seed, runs every pair in parallel,
+composes the project config (``conf/``) once per design and seed (with ``org.staffing=sized``:
+both designs staffed to the same target occupancy; ``org.staffing=fixed`` among the overrides
+keeps the configured headcounts), runs every pair in parallel,
 writes each run directory (DESIGN.md section 10) under ``outputs/compare/``, a tidy table of all
 runs (``runs.parquet``, ``runs.csv``) and the paired comparison (``comparison.csv``,
 ``comparison.md``), and prints the comparison. Differences are generalist - tiered per seed;
@@ -45,6 +47,7 @@ KPIS = [  # (summary key, label, unit)
     ("cost_per_resolved_ticket", "cost per resolved ticket", "$"),
     ("cost_per_outcome", "cost per good outcome", "$"),
 ]
+DEFAULT_OVERRIDES = ["org.staffing=sized"]  # a later override (e.g. org.staffing=fixed) wins
 PRECISION = 0.05  # seeds_needed: interval half-width as a share of the tiered mean
 
 
@@ -103,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"bootstrap resamples (default {N_RESAMPLES})")
     ap.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. sim.horizon_days=730")
     args = ap.parse_args(argv)
+    # both designs staffed to the same target occupancy unless the user says otherwise
+    args.overrides = [*DEFAULT_OVERRIDES, *args.overrides]
     register()
     try:
         for d in DESIGNS:

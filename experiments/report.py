@@ -34,7 +34,7 @@ import yaml  # PyYAML: installed with omegaconf (its YAML parser)
 from matplotlib.figure import Figure
 
 from experiments import figures as F
-from experiments.compare import KPIS
+from experiments.compare import KPIS, PRECISION
 from experiments.stats import paired_comparison
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -305,11 +305,19 @@ def design_pairs(runs: pd.DataFrame) -> list[tuple[str, str]]:
     return [(base, d) for d in designs if d != base]
 
 
+def _unique(runs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Runs indexed by ``keys``; runs that share them (a sweep that varies something in one
+    design only, or an unfinished one) are averaged, so each pair is one (conditions, seed)."""
+    if not runs.duplicated(keys).any():
+        return runs.set_index(keys)
+    return runs.groupby(keys).mean(numeric_only=True)
+
+
 def paired_table(runs: pd.DataFrame, base: str, other: str, keys: list[str]) -> pd.DataFrame:
     """One row per KPI: means of both designs and the paired difference ``other - base`` with
     its 95 % bootstrap interval, over the (conditions, seed) both designs ran."""
-    a = runs[runs["design"] == base].set_index(keys)
-    b = runs[runs["design"] == other].set_index(keys)
+    a = _unique(runs[runs["design"] == base], keys)
+    b = _unique(runs[runs["design"] == other], keys)
     common = a.index.intersection(b.index)
     rows = []
     for key, label, unit in TABLE_KPIS:
@@ -487,17 +495,33 @@ def build_costs(sw: Sweep):
     return fig, cap
 
 
-def build_regime(sw: Sweep):
-    fig = F.fig_regime_map(sw.of({"tiered", "generalist"}), sw.conditions,
-                           shown=MAX_MAP_CONDITIONS)
-    cap = ("The regime map: for each pair of swept conditions, generalist − tiered cost per good "
-           "outcome as a percentage of the tiered value (paired on seed and on the conditions "
-           "not shown, then averaged over them). Blue: generalists cheaper per outcome; "
-           "vermillion: tiering cheaper. Each cell names the winner in bold when the 95 % "
-           "bootstrap interval of the paired difference excludes zero, else 'tie'. ")
-    if len(sw.conditions) > MAX_MAP_CONDITIONS:
-        cap += f"Conditions beyond the first {MAX_MAP_CONDITIONS} are averaged over. "
-    return fig, cap
+REGIME_KPIS = {  # figure name -> (summary KPI, label, lower is better)
+    "regime_map": ("cost_per_outcome", "cost per good outcome", True),
+    "regime_map_loyalty": ("retained_mrr_share", "retained MRR share", False),
+    "regime_map_resolution": ("median_resolution_h", "median resolution time", True),
+}
+
+
+def _build_regime(name: str):
+    kpi, label, lower = REGIME_KPIS[name]
+
+    def build(sw: Sweep):
+        fig = F.fig_regime_map(sw.of({"tiered", "generalist"}), sw.conditions, kpi=kpi,
+                               kpi_label=label, lower_is_better=lower, shown=MAX_MAP_CONDITIONS)
+        better = "lower" if lower else "higher"
+        cap = (f"The regime map on {label} (`{kpi}`, {better} is better): for each pair of "
+               f"swept conditions, generalist − tiered {label} as a percentage of the tiered "
+               "value (paired on seed and on the conditions not shown, then averaged over "
+               "them). The colour runs towards the design that does better. Each cell names the "
+               "winner in bold when the 95 % bootstrap interval of the paired difference "
+               "excludes zero, else 'tie'. ")
+        if len(sw.conditions) > MAX_MAP_CONDITIONS:
+            cap += f"Conditions beyond the first {MAX_MAP_CONDITIONS} are averaged over. "
+        return fig, cap
+    return build
+
+
+build_regime = _build_regime("regime_map")
 
 
 def build_pilot(sw: Sweep):
@@ -525,7 +549,11 @@ FIGURES = [
     FigureSpec("customers", "Customers", build_customers),
     FigureSpec("escalation_tax", "The escalation tax", build_escalation),
     FigureSpec("costs", "Cost per head vs cost per outcome", build_costs),
-    FigureSpec("regime_map", "The regime map", build_regime),
+    FigureSpec("regime_map", "The regime map: cost per good outcome", build_regime),
+    FigureSpec("regime_map_loyalty", "The regime map: loyalty (retained MRR)",
+               _build_regime("regime_map_loyalty")),
+    FigureSpec("regime_map_resolution", "The regime map: resolution time",
+               _build_regime("regime_map_resolution")),
     FigureSpec("pilot", "The pilot", build_pilot),
 ]
 
@@ -533,7 +561,7 @@ FIGURES = [
 def _runs_for(spec: FigureSpec, sw: Sweep) -> pd.DataFrame:
     if spec.name == "pilot":
         return sw.of({"pilot"})
-    if spec.name == "regime_map":
+    if spec.name.startswith("regime_map"):
         return sw.of({"tiered", "generalist"})
     return sw.runs
 
@@ -565,7 +593,7 @@ def make_figures(sw: Sweep, out_dir: Path, log=say) -> list[Produced]:
             continue
         number += 1
         item.number = number
-        if sw.conditions and spec.name != "regime_map":
+        if sw.conditions and not spec.name.startswith("regime_map"):
             caption += ("Runs are pooled over the swept conditions ("
                         + ", ".join(f"`{c}`" for c in sw.conditions)
                         + "): spreads and intervals include the conditions' effect. ")
@@ -605,6 +633,62 @@ def comparison_section(sw: Sweep) -> list[str]:
     return lines
 
 
+PILOT_KPIS = [  # (suffix of pilot_<arm>_..., label, unit)
+    ("mean_resolution_h", "mean resolution", "h"),
+    ("explanations_per_ticket", "explanations per ticket", "n"),
+    ("handoffs_per_ticket", "hand-offs per ticket", "n"),
+    ("stalled_share", "stalled tickets", "share"),
+    ("named_request_share", "tickets asking for someone by name", "share"),
+    ("honoured_share", "requests by name honoured", "share"),
+    ("cost_per_head", "loaded salary per head of those who worked the arm", "$/yr"),
+    ("cost_per_outcome", "work cost per good outcome", "$"),
+]
+
+
+def pilot_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Treated vs control within each pilot run (same days, staff and product), paired over
+    runs: means, mean difference treated − control and its 95 % bootstrap interval."""
+    rows = []
+    for key, label, unit in PILOT_KPIS:
+        a, b = f"pilot_control_{key}", f"pilot_treated_{key}"
+        if a not in runs or b not in runs:
+            continue
+        pair = runs[[a, b]].astype(float).dropna()
+        if len(pair) < 2:
+            continue
+        p = paired_comparison(pair[a], pair[b], rel_precision=PRECISION)
+        rows.append({"kpi": label, "key": key, "unit": unit, "runs": p.seeds,
+                     "control": p.mean_a, "treated": p.mean_b, "diff": p.diff_mean,
+                     "ci_low": p.ci_low, "ci_high": p.ci_high,
+                     "seeds_needed": p.seeds_needed})
+    return pd.DataFrame(rows)
+
+
+def pilot_section(sw: Sweep) -> list[str]:
+    runs = sw.of({"pilot"})
+    if runs.empty:
+        return []
+    tab = pilot_table(runs)
+    if tab.empty:
+        why = ("needs at least 2 pilot runs for an interval" if len(runs) < 2 else
+               "the pilot runs lack the per-arm KPIs (`pilot_<arm>_*` in `summary.json`)")
+        return ["## The pilot", "", f"No treated − control table: {why}.", ""]
+    tab.to_csv(sw.path / "report_pilot.csv", index=False)
+    lines = ["## The pilot: treated vs matched control", "",
+             "Tickets created inside the pilot window, treated arm (owned by the pilot pod) vs "
+             "control arm (tiered throughout) of the same segment in the same run; the "
+             "difference is paired within each run, its interval a 95 % percentile bootstrap "
+             f"over {len(runs)} runs. Work cost values each hour worked on the arm's tickets at "
+             "the worker's loaded salary (idle time is not counted).", "",
+             "| KPI | unit | control | treated | treated − control [95 % CI] | seeds for ±5 % |",
+             "|---|---|---:|---:|---|---:|"]
+    for r in tab.itertuples(index=False):
+        need = f"{r.seeds_needed:.0f}" if math.isfinite(r.seeds_needed) else "–"
+        lines.append(f"| {r.kpi} | {r.unit} | {fmt(r.control)} | {fmt(r.treated)} | "
+                     f"{fmt(r.diff)} [{fmt(r.ci_low)}, {fmt(r.ci_high)}] | {need} |")
+    return lines + [""]
+
+
 def provenance_section(sw: Sweep) -> list[str]:
     runs = sw.runs
     prov = pd.DataFrame(sw.provenance)
@@ -640,6 +724,7 @@ def write_report(sw: Sweep, produced: list[Produced]) -> Path:
              f"not rerun). Horizon {sw.horizon_day} days, warm-up {sw.warmup_day} days. Each "
              "figure is in `figures/` as PDF, SVG and PNG.", ""]
     lines += comparison_section(sw)
+    lines += pilot_section(sw)
     lines += ["## Figures", ""]
     for p in made:
         rel = f"figures/{p.spec.name}"

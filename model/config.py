@@ -218,7 +218,9 @@ class CustomersConfig:
 
 @dataclass
 class L1Config:
-    headcount: int = _f(17, range=(0, 100000), src="[A] near the 0.80 occupancy target with L2")
+    headcount: int = _f(17, range=(0, 100000),
+                         src="[A] occupancy about 0.31 at default demand; org.staffing=sized "
+                             "staffs every desk to the target instead")
     mandate_complexity: float = _f(0.5, range=(0.0, 1.0),
                                    src="calibrated: BPIC 2013 level mix (experiments/calibrate.py)")
     triage_minutes: float = _f(10.0, range=(0.0, None), src="[A] L1 time before escalating")
@@ -232,7 +234,7 @@ class L1Config:
 
 @dataclass
 class L2Config:
-    headcount: int = _f(11, range=(0, 100000), src="[A] occupancy about 0.8 at default demand")
+    headcount: int = _f(11, range=(0, 100000), src="[A] occupancy about 0.9 at default demand")
     diagnose_minutes: float = _f(30.0, range=(0.0, None), src="[A] time to confirm a bug")
     push_back_p: float = _f(0.35, range=(0.0, 1.0),
                             src="[A] within-mandate escalations sent back to L1 (BPIC 2013: 15.5 % moved down)")
@@ -243,7 +245,7 @@ class L2Config:
 
 @dataclass
 class EngineeringConfig:
-    headcount: int = _f(6, range=(0, 100000), src="[A] occupancy about 0.8 at default demand")
+    headcount: int = _f(6, range=(0, 100000), src="[A] occupancy about 0.84 at default demand")
     mean_fix_hours: float = _f(3.0, range=(1e-6, None), src="[A] engineering work per bug")
     channel_context_loss: float = _f(0.0, range=(0.0, 1.0),
                                      src="[A] owned designs' engineering channel, relative to "
@@ -260,6 +262,10 @@ class PodsConfig:
     count: int = _f(4, range=(0, 10000), src="[A]")
     size: int = _f(5, range=(0, 10000), src="[A] 20 generalists vs 28 L1 + L2")
     breadth: int = _f(4, range=(1, 64), src="[A] domains each generalist is certified in")
+    flexible_share: float = _f(1.0, range=(0.0, 1.0),
+                               src="[A] share of each pod certified in org.pods.breadth domains "
+                                   "(flexible); the rest in one domain each (specialised, spread "
+                                   "evenly); 1 = every member flexible (Pinker & Shumsky 2000: V4)")
 
 
 @dataclass
@@ -298,6 +304,10 @@ class PilotConfig:
 @dataclass
 class OrgConfig:
     design: str = _f("tiered", choices=("tiered", "generalist", "pilot"))
+    staffing: str = _f("fixed", choices=("fixed", "sized"),
+                       src="[A] fixed: the headcounts below; sized: every desk staffed to "
+                           "workforce.planning.target_occupancy from a short measuring run")
+    sizing_days: int = _f(42, range=(7, 3650), src="[A] length of the measuring run (sized)")
     ownership: str = _f("named", choices=("named", "pod"))
     queue_discipline: str = _f("fcfs", choices=("fcfs", "priority"),
                                src="van Dijk & van der Sluis 2008 (priority for short work)")
@@ -440,6 +450,30 @@ class HiringConfig:
 
 
 @dataclass
+class PlanningConfig:
+    """Headcount planning (``mechanisms.planning``, model/staffing.py) and initial sizing
+    (``org.staffing=sized``): a desk with a load of R people at full occupancy needs
+    max(R / target_occupancy, R + safety_beta sqrt(R)) people (square-root staffing keeps small
+    desks from running at the occupancy of large ones); each review, every desk's headcount
+    plan follows that need (hires through the normal
+    lead time when short; open requisitions cancelled, then leavers not replaced, when long; no
+    lay-offs)."""
+
+    target_occupancy: float = _f(0.80, range=(0.05, 1.0), src="Koole & Mandelbaum 2002 (0.70-0.95)")
+    tolerance: float = _f(0.05, range=(0.0, 0.5),
+                          src="[A] no change while occupancy is within target +- tolerance")
+    review_days: int = _f(30, range=(7, 3650), src="[A] monthly headcount review")
+    max_cut_share: float = _f(0.1, range=(0.0, 1.0),
+                              src="[A] largest cut of a desk's plan per review (at least 1 "
+                                  "person); growth goes to the full need at once")
+    safety_beta: float = _f(1.0, range=(0.0, 10.0),
+                            src="Borst, Mandelbaum & Reiman 2004 (square-root staffing "
+                                "c = R + beta sqrt(R); beta about 0.5-1.5)")
+    min_headcount: int = _f(2, range=(1, 1000),
+                            src="[A] smallest planned desk: cover for absence and leavers")
+
+
+@dataclass
 class WorkforceConfig:
     salary: SalaryConfig = field(default_factory=SalaryConfig)
     proficiency: ProficiencyConfig = field(default_factory=ProficiencyConfig)
@@ -449,6 +483,7 @@ class WorkforceConfig:
     attrition: AttritionConfig = field(default_factory=AttritionConfig)
     promotion: PromotionConfig = field(default_factory=PromotionConfig)
     hiring: HiringConfig = field(default_factory=HiringConfig)
+    planning: PlanningConfig = field(default_factory=PlanningConfig)
 
 
 @dataclass
@@ -491,6 +526,7 @@ class MechanismsConfig:
     attrition: bool = _f(True)
     promotion: bool = _f(True)
     hiring: bool = _f(True)
+    planning: bool = _f(True)
     feedback: bool = _f(True)
     customers: bool = _f(True)
     correlated_problems: bool = _f(True)

@@ -113,6 +113,9 @@ def pilot_kpis(tickets: pd.DataFrame, start_h: float, end_h: float) -> dict:
         out[f"pilot_{arm}_explanations_per_ticket"] = _mean(r["explanations"])
         out[f"pilot_{arm}_handoffs_per_ticket"] = _mean(r["handoffs"])
         out[f"pilot_{arm}_stalled_share"] = _mean(a["stalled"])
+        out[f"pilot_{arm}_named_request_share"] = _mean(a["named_request"])
+        out[f"pilot_{arm}_honoured_share"] = _mean(a.loc[a["named_request"], "honoured"])
+        out[f"pilot_{arm}_good_outcomes"] = int((r["reopened"] == 0).sum())
     return out
 
 

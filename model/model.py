@@ -18,6 +18,7 @@ from model.org import assign_owners, build_org
 from model.population import CustomerSampler, build_customers
 from model.recorder import Recorder
 from model.routing import make_policy
+from model.staffing import Planning, sized_config
 from model.streams import Streams
 from model.talent import Talent
 
@@ -33,7 +34,7 @@ class TierSimModel(mesa.Model):
     3. ``_work_tickets`` — the engine works every ticket event until midnight: arrivals, starts,
        completions, hand-offs, customer replies, reopenings, shift starts;
     4. ``_daily_processes`` — each mechanism's end-of-day process, in a fixed order: talent
-       (forgetting, attrition reviews, promotions, hiring), customers (renewals, churn, word of
+       (forgetting, attrition reviews, promotions, hiring), headcount planning, customers (renewals, churn, word of
        mouth), feedback (product planning, fixes shipping); monthly and quarterly work runs on
        its day inside each;
     5. ``_record_day`` — one row of the daily series (and Mesa's DataCollector, for the viz).
@@ -52,6 +53,9 @@ class TierSimModel(mesa.Model):
     def __init__(self, cfg: Config, *, collect: bool = False) -> None:
         validate(cfg)
         super().__init__(rng=cfg.seed)
+        self.sizing_load: dict[str, float] = {}  # measured desk loads (org.staffing=sized)
+        if cfg.org.staffing == "sized":
+            cfg, self.sizing_load = sized_config(cfg)
         self.cfg = cfg
         self.streams = Streams(cfg.seed)
         self.day = 0
@@ -71,13 +75,18 @@ class TierSimModel(mesa.Model):
         self.engine.desks = list(self.desks.values())
         if cfg.org.design == "generalist":
             assign_owners(self.customers, self.pods, cfg.org.ownership == "named")
+        self.pilot_work = {"treated": [0.0, 0.0], "control": [0.0, 0.0]}  # [hours, $]
         if cfg.org.design == "pilot":
             self._choose_pilot_arms()
+            self.engine.work_hooks.append(self._pilot_work)
         self.engine.policy = make_policy(cfg.org.design, self)
         self.demand = Demand(cfg, self.catalogue, CustomerSampler(self.customers, cfg.product.domains),
                              self.streams["demand"], self.streams["tickets"])
         self.talent = Talent(self)
         self.mechanisms: list = [self.talent]  # end-of-day processes, in schedule order
+        if cfg.mechanisms.planning:  # headcount plans follow occupancy (model/staffing.py)
+            self.mechanisms.append(Planning(self))
+        self.initial_headcount = {r.value: n for r, n in self.headcount.items()}
         if cfg.mechanisms.customers or cfg.mechanisms.correlated_problems:
             self.mechanisms.append(Loyalty(self))  # customers and networks (model/loyalty.py)
         if cfg.mechanisms.feedback:  # last: product planning runs after talent and customers
@@ -170,6 +179,31 @@ class TierSimModel(mesa.Model):
         u = self.streams["customers"].random(len(seg))
         for c, x in zip(seg, u, strict=True):
             c.pilot_arm = "treated" if x < p.treated_share else "control"
+
+    def _pilot_work(self, person, ticket, t: float) -> None:
+        """Work hook (pilot design): hours and their salary value spent on each arm's tickets
+        created inside the pilot window (salary / paid hours a year: idle time not counted)."""
+        arm = ticket.customer.pilot_arm
+        p = self.cfg.org.pilot
+        if arm not in self.pilot_work or not 24.0 * p.start_day <= ticket.created_h < 24.0 * (
+                p.start_day + p.duration_days):
+            return
+        acc = self.pilot_work[arm]
+        acc[0] += person.piece_h
+        acc[1] += person.piece_h * person.salary / self.talent.paid_h_per_year
+
+    def pilot_summary(self) -> dict:
+        """Per-arm work cost of the pilot window (``pilot_<arm>_work_hours``, ``_work_cost``, and
+        ``_cost_per_head``: the hours-weighted loaded salary of the people who did the work)."""
+        if self.cfg.org.design != "pilot":
+            return {}
+        out = {}
+        for arm, (hours, cost) in self.pilot_work.items():
+            out[f"pilot_{arm}_work_hours"] = hours
+            out[f"pilot_{arm}_work_cost"] = cost
+            out[f"pilot_{arm}_cost_per_head"] = (cost / hours * self.talent.paid_h_per_year
+                                                 if hours > 0 else float("nan"))
+        return out
 
     def _start_pilot(self) -> None:
         p = self.cfg.org.pilot

@@ -7,11 +7,13 @@ edges are the hand-off routes, with attribute ``context_loss`` (multiplier on
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 import numpy as np
 
 from agents.staff import Role, SupportStaff
-from model.config import Config
+from model.config import Config, ConfigError
 from model.desks import Desk
 
 
@@ -95,11 +97,11 @@ class OrgBuilder:
         chan = o.engineering.channel_context_loss
         self._engineering_and_specialists()
         pods = []
-        r, b = len(self.regular), o.pods.breadth
+        certs = pod_certifications(self.regular, o.pods.size, o.pods.breadth,
+                                   o.pods.flexible_share)
         for i in range(o.pods.count):
             pod = self.desk(f"pod_{i}", "pod", 1, self.regular)
-            for j in range(o.pods.size):
-                cert = tuple(sorted({self.regular[(j * b + x) % r] for x in range(b)}))
+            for cert in certs:
                 self.hire(Role.GENERALIST, cert, pod)
             pods.append(pod)
             if "engineering" in self.desks:
@@ -118,6 +120,37 @@ class OrgBuilder:
             self.route("pilot_pod", "engineering", chan)
             self.route("engineering", "pilot_pod", chan)
         self.route("pilot_pod", "l2")  # handing back at the end of the pilot
+
+
+def flexible_count(size: int, share: float) -> int:
+    """Pod members who are flexible: ``share x size`` rounded half up (all of them at 1)."""
+    return size if share >= 1.0 else min(size, int(math.floor(share * size + 0.5)))
+
+
+def pod_certifications(regular: tuple[int, ...], size: int, breadth: int,
+                       flexible_share: float = 1.0) -> list[tuple[int, ...]]:
+    """The domains each member of a pod is certified in (``org.pods.*``).
+
+    The first ``flexible_count(size, flexible_share)`` members are *flexible*: each is
+    certified in ``breadth`` consecutive domains of the ring of non-specialist domains
+    (member j from domain ``j x breadth``), so together they cover the ring evenly. The others
+    are *specialised* in one domain each, continuing round the ring where the flexible members
+    stopped, so the pod covers as many domains as it can and the specialists spread evenly over
+    the domains. With ``flexible_share = 1`` (the default) every member is flexible, which is
+    the pods of earlier versions. Raises :class:`ConfigError` if the pod leaves a domain
+    uncovered (nobody could take its tickets).
+    """
+    r, b = len(regular), breadth
+    n_flex = flexible_count(size, flexible_share)
+    certs = [tuple(sorted({regular[(j * b + x) % r] for x in range(b)})) for j in range(n_flex)]
+    certs += [(regular[(n_flex * b + k) % r],) for k in range(size - n_flex)]
+    if size and len({d for c in certs for d in c}) < r:
+        raise ConfigError(
+            f"invalid configuration:\n  - org.pods.flexible_share = {flexible_share}: with "
+            f"{n_flex} flexible member(s) of breadth {b} and {size - n_flex} specialised, a pod "
+            f"of {size} leaves some of the {r} non-specialist domains uncovered; raise "
+            "org.pods.flexible_share, org.pods.breadth or org.pods.size")
+    return certs
 
 
 def build_org(model, cfg: Config, gen: np.random.Generator) -> OrgBuilder:

@@ -118,6 +118,14 @@ def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, 
     summary.update({"seed": cfg.seed, "design": cfg.org.design, "config_hash": config_hash(cfg),
                     "version": versions()["tiersim"], "wall_seconds": time.perf_counter() - t0,
                     "events_processed": model.recorder.n_starts})
+    summary.update({f"initial_headcount_{r}": n for r, n in model.initial_headcount.items()})
+    summary.update(model.pilot_summary())
+    for arm in ("treated", "control"):  # the pilot's cost per good outcome, by arm
+        if f"pilot_{arm}_work_cost" in summary:
+            good = summary.get(f"pilot_{arm}_good_outcomes", 0)
+            summary[f"pilot_{arm}_cost_per_outcome"] = (
+                summary[f"pilot_{arm}_work_cost"] / good if good else float("nan"))
+    summary.update({f"sizing_load_{k}": v for k, v in model.sizing_load.items()})
     return model, summary, tables
 
 

@@ -50,11 +50,14 @@ class Talent:
         sim = cfg.sim
         self.shift_h_per_week = (24.0 * 7 if sim.calendar == "always" else
                                  (sim.business_hours[1] - sim.business_hours[0]) * len(sim.workdays))
+        self.paid_h_per_year = self.shift_h_per_week * 52.0  # for hourly salary values
         self.open_seats: list[tuple] = []  # (role, desk, predecessor) opened today
         self.recruiting: list[tuple] = []  # (arrival day, role, desk, predecessor)
         self.onboarding: list[tuple] = []  # (day on the floor, person, desk)
         self.vacancies = dict.fromkeys(Role, 0)
-        self.counts = dict.fromkeys(("hires", "exits", "regretted", "promotions"), 0)
+        self.counts = dict.fromkeys(("hires", "exits", "regretted", "promotions", "planned_seats",
+                                     "cancelled_seats", "not_backfilled"), 0)
+        self.surplus: dict[str, int] = {}  # desk name -> leavers not to be replaced (planning)
         self.exits_by_role = dict.fromkeys(Role, 0)
         self.cost_salary = 0.0  # cumulative loaded salary paid
         self.cost_hiring = 0.0  # cumulative replacement cost of hires
@@ -175,11 +178,45 @@ class Talent:
 
     # --- promotion and vacancy chains -------------------------------------------------------
     def _open_seat(self, role: Role, desk, predecessor, day: int) -> None:
-        """An L2 seat promotes the best qualified L1 if there is one, opening an L1 seat."""
+        """An L2 seat promotes the best qualified L1 if there is one, opening an L1 seat. A seat
+        of a desk whose plan is above need (``surplus``) is not refilled."""
+        if self._absorbed(desk):
+            return
         if role == Role.L2 and self.promotion and (moved := self._promote_l1(desk, day)):
             role, desk, predecessor = Role.L1, moved.prev_desk, None
+            if self._absorbed(desk):
+                return
         self.vacancies[role] += 1
         self.open_seats.append((role, desk, predecessor))
+
+    def _absorbed(self, desk) -> bool:
+        if desk is None or self.surplus.get(desk.name, 0) <= 0:
+            return False
+        self.surplus[desk.name] -= 1
+        self.counts["not_backfilled"] += 1
+        return True
+
+    # --- headcount plan changes (model/staffing.py) -----------------------------------------
+    def plan_seats(self, role: Role, desk, n: int, day: int) -> None:
+        """The plan grows by ``n``: first keep leavers' seats, then open new ones."""
+        keep = min(n, self.surplus.get(desk.name, 0))
+        if keep:
+            self.surplus[desk.name] -= keep
+        for _ in range(n - keep):
+            self.counts["planned_seats"] += 1
+            self._open_seat(role, desk, None, day)
+        self._recruit(day)
+
+    def cut_seats(self, desk, n: int) -> None:
+        """The plan shrinks by ``n``: cancel the latest requisitions, then stop replacing leavers."""
+        mine = sorted((r for r in self.recruiting if r[2] is desk), key=lambda r: -r[0])
+        for r in mine[:n]:
+            self.recruiting.remove(r)
+            self.vacancies[r[1]] -= 1
+            self.counts["cancelled_seats"] += 1
+        rest = n - min(n, len(mine))
+        if rest:
+            self.surplus[desk.name] = self.surplus.get(desk.name, 0) + rest
 
     def _promote_l1(self, l2_desk, day: int):
         pr = self.w.promotion
@@ -236,7 +273,12 @@ class Talent:
         """A hire arrives: paid, off the floor for the role's onboarding weeks, with a mentor."""
         h = self.w.hiring
         prof0 = getattr(h.hire_proficiency, role.value)
-        cert = predecessor.certified if predecessor is not None else tuple(range(self.domains))
+        if predecessor is not None:
+            cert = predecessor.certified
+        elif role == Role.GENERALIST and desk is not None:  # a new seat in a pod
+            cert = self._least_covered(desk)
+        else:
+            cert = tuple(range(self.domains))
         prof = np.full(self.domains, prof0)
         if role == Role.GENERALIST:  # uncertified domains: barely known (as at day 0)
             prof[[x for x in range(self.domains) if x not in cert]] = min(prof0, 0.3)
@@ -255,6 +297,16 @@ class Talent:
             p.mentor_until = floor_day + int(self.lc.mentored_months * MONTH_DAYS)
             self.model.staff_graph.add_edge(p.mentor.unique_id, p.unique_id, kind="mentor")
         return floor_day, p, desk
+
+    def _least_covered(self, desk) -> tuple[int, ...]:
+        """The pod's ``org.pods.breadth`` domains with the fewest certified members."""
+        cover = {k: 0 for k in desk.keys}
+        for p in desk.members:
+            for k in p.certified:
+                if k in cover:
+                    cover[k] += 1
+        ranked = sorted(cover, key=lambda k: (cover[k], k))
+        return tuple(sorted(ranked[: self.model.cfg.org.pods.breadth]))
 
     def _mentor_for(self, desk, until: int):
         """The most proficient free veteran of the desk; mentoring takes part of their time."""
