@@ -13,7 +13,7 @@ from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
 from experiments.cli import register, to_config
-from model.config import Config, ConfigError
+from model.config import Config, ConfigError, validate
 from model.model import TierSimModel
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
@@ -187,3 +187,8 @@ def test_output_roots_are_under_the_repository():
     assert run_dir.endswith("_generalist_seed3"), run_dir
     assert sweep_dir == f"{root}/outputs/sweeps/default", sweep_dir
     assert hydra["job"]["chdir"] is False
+
+
+def test_a_pod_that_leaves_a_domain_uncovered_is_a_config_error():
+    with pytest.raises((ConfigError, ValueError), match="org.pods.flexible_share = 0.2"):
+        validate(load(["org=generalist", "org.pods.flexible_share=0.2", "org.pods.size=3"]))
