@@ -67,6 +67,8 @@ CONDITION_LABELS = {
     "workforce.salary.l2": "L2 salary ($/yr)",
     "workforce.salary.generalist": "Generalist salary ($/yr)",
     "org.handoff.context_loss_p": "Context-loss probability",
+    "org.handoff.rebuild_minutes": "Read-in per hand-off (min)",
+    "org.handoff.writeup_minutes": "Write-up per hand-off (min)",
     "demand.tickets_per_day": "Tickets per day",
 }
 
