@@ -167,8 +167,8 @@ class Desk:
         best, best_q = None, None
         for k in keys:
             q = self.queues[k]
-            h = q.head()
-            if h is not None and (best is None or h[:2] < best[:2]):
+            h = q.head()  # (prio, seq, ticket); seq is unique, so tickets are never compared
+            if h is not None and (best is None or h < best):
                 best, best_q = h, q
         if best_q is None:
             return None

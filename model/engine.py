@@ -52,43 +52,52 @@ class Engine:
 
     # --- main loop --------------------------------------------------------------------------
     def run_until(self, t_end: float) -> None:
-        """Process every event with time < ``t_end`` in time order."""
-        heap, arr = self.heap, self.arrivals
-        pop = heapq.heappop
+        """Process every event with time < ``t_end`` in time order (an arrival first on a tie).
+
+        The hot loop: the methods it calls per event are looked up once per call of
+        ``run_until`` (a day), not once per event; ``start``, ``_finish`` and ``enqueue`` stay
+        methods of the engine, so a hook on them (tests) still sees every call.
+        """
+        heap, arr, policy, rec = self.heap, self.arrivals, self.policy, self.rec
+        pop, inf = heapq.heappop, math.inf
+        finish, enqueue = self._finish, self.enqueue
+        intake, intake_hooks = policy.intake, self.intake_hooks
+        created, entered = rec.created, rec.entered
         a_times = arr.times if arr is not None else ()
         n_arr = len(a_times)
         i = arr.next if arr is not None else 0
-        policy = self.policy
+        ta = a_times[i] if i < n_arr else inf  # the next arrival
         while True:
-            ta = a_times[i] if i < n_arr else math.inf
-            th = heap[0][0] if heap else math.inf
+            th = heap[0][0] if heap else inf  # the next heap event
             if ta <= th:
                 if ta >= t_end:
                     break
                 self.now = ta
                 ticket = arr.make(i)
                 i += 1
-                arr.next = i
                 self.open_tickets += 1
-                self.rec.created(ticket)
-                desk, key, preferred = policy.intake(ticket)
-                for hook in self.intake_hooks:  # a request by name (model/loyalty.py)
+                created(ticket)
+                desk, key, preferred = intake(ticket)
+                for hook in intake_hooks:  # a request by name (model/loyalty.py)
                     preferred = hook(ticket, desk, key, preferred)
-                self.rec.entered(desk.name)
-                self.enqueue(ticket, desk, key, preferred, ta)
+                entered(desk.name)
+                enqueue(ticket, desk, key, preferred, ta)
+                ta = a_times[i] if i < n_arr else inf
                 continue
             if th >= t_end:
                 break
             t, _, kind, obj, extra = pop(heap)
             self.now = t
             if kind == FINISH:
-                self._finish(obj, t)
+                finish(obj, t)
             elif kind == READY:
                 self.in_wait -= 1
                 desk, key, preferred = extra
-                self.enqueue(obj, desk, key, preferred, t)
+                enqueue(obj, desk, key, preferred, t)
             else:
                 self._shift_start(t)
+        if arr is not None:
+            arr.next = i
         self.now = t_end
 
     # --- queueing and work ------------------------------------------------------------------
@@ -110,25 +119,28 @@ class Engine:
         self.rec.queued(ticket, desk, t)
 
     def start(self, person, ticket, t: float) -> None:
-        waited = t - ticket.enq_h
+        """``person`` starts the next piece of work on ``ticket`` at ``t``; its FINISH is
+        scheduled ``hours`` of working time later."""
         if ticket.first_start_h < 0:
             ticket.first_start_h = t
             ticket.wait_h = t - ticket.created_h
-        if waited > 0.0:
+        if t > ticket.enq_h:  # it waited in a queue
             self.add_queue_time(ticket, t)
         person.ticket = ticket
         hours = self.policy.plan(ticket, person, t)
         for hook in self.plan_hooks:  # work a mechanism adds to this piece (writing a workflow)
             hours += hook(person, ticket, t)
         ticket.visits += 1
-        if person.unique_id not in ticket.touched:
-            ticket.touched.append(person.unique_id)
+        touched, uid = ticket.touched, person.unique_id
+        if uid not in touched:
+            touched.append(uid)
         person.busy_h += hours
         person.month_busy_h += hours
         person.piece_h = hours
         ticket.cost_h += hours
         self.rec.started(ticket, person, t, hours)
-        self.schedule(self.cal.advance(t, hours), FINISH, person)
+        heapq.heappush(self.heap,
+                       (self.cal.advance(t, hours), next(self._seq), FINISH, person, None))
 
     def add_queue_time(self, ticket, t: float) -> None:
         """Add the working hours queued since ``enq_h``; past the threshold the ticket is stalled."""
@@ -138,15 +150,14 @@ class Engine:
             ticket.stalled = True
 
     def _finish(self, person, t: float) -> None:
+        """``person`` completes a piece: the hooks, the policy's decision, then the next
+        piece this person may pull (or the idle register)."""
         ticket = person.ticket
         person.ticket = None
         person.tickets_worked += 1
         for hook in self.work_hooks:
             hook(person, ticket, t)
         self.policy.finish(ticket, person, t)
-        self._pull(person, t)
-
-    def _pull(self, person, t: float) -> None:
         desk = person.desk
         if desk is None:  # off the floor
             return

@@ -1,14 +1,18 @@
 """Recording: incremental counters, the daily series, and columnar ticket and event logs.
 
 Counters are updated as events happen (never a scan of all agents per day). A closed ticket
-becomes one row of the ticket log; rows are buffered as tuples and converted to columns in
-chunks, so memory stays bounded by the chunk size plus the compact columns.
+becomes one row of the ticket log; rows are buffered as tuples and packed into compact columns
+in chunks (integers in the narrowest type that holds the chunk, text as category codes), so a
+long run's log takes about half the memory of its final table; ``frame()`` widens the columns
+to the declared types.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from agents.staff import Role
 
 TICKET_COLUMNS = [
     "ticket_id", "customer_id", "class_id", "domain", "complexity", "created_h", "first_start_h",
@@ -26,13 +30,32 @@ DTYPES = {  # explicit column types: fast conversion and a stable Parquet schema
     "needs_engineering": _B, "specialist": _B, "cost_h": _F, "time_h": _F, "staff_id": _I,
 }
 CHUNK = 65536
+ROLE_TEXT = {role: role.value for role in Role}  # Enum.value is a slow property: read once
+
+
+def _narrow(a: np.ndarray) -> np.ndarray:
+    """``a`` (int64) in the narrowest signed integer type that holds all its values."""
+    if not len(a):
+        return a
+    lo, hi = int(a.min()), int(a.max())
+    for t in (np.int8, np.int16, np.int32):
+        info = np.iinfo(t)
+        if info.min <= lo and hi <= info.max:
+            return a.astype(t)
+    return a
 
 
 class _ChunkedLog:
+    """Rows appended as tuples; every ``CHUNK`` rows they are packed into one compact array
+    per column: integers narrowed (``_narrow``), booleans and floats as declared, text as
+    ``(codes, labels)``. ``frame()`` concatenates and widens them (the compact chunks are kept:
+    it may be called again, and rows may be appended after it)."""
+
     def __init__(self, columns: list[str]) -> None:
         self.columns = columns
         self.rows: list[tuple] = []
-        self.chunks: list[pd.DataFrame] = []
+        self.chunks: list[list] = []  # per chunk: one packed column per name in ``columns``
+        self.n_packed = 0
 
     def append(self, row: tuple) -> None:
         self.rows.append(row)
@@ -40,22 +63,39 @@ class _ChunkedLog:
             self.flush()
 
     def flush(self) -> None:
-        if self.rows:  # transpose in C, then one typed column each
-            data = {}
-            for name, col in zip(self.columns, zip(*self.rows, strict=True), strict=True):
-                dtype = DTYPES.get(name)
-                data[name] = np.array(col, dtype=dtype) if dtype else pd.array(col, dtype="string")
-            self.chunks.append(pd.DataFrame(data))
-            self.rows = []
+        if not self.rows:
+            return
+        packed = []
+        for name, col in zip(self.columns, zip(*self.rows, strict=True), strict=True):  # in C
+            dtype = DTYPES.get(name)
+            if dtype is None:  # text: codes into the chunk's labels
+                codes, labels = pd.factorize(np.array(col, dtype=object), use_na_sentinel=False)
+                packed.append((_narrow(codes), labels))
+            elif dtype == _I:
+                packed.append(_narrow(np.array(col, dtype=np.int64)))
+            else:
+                packed.append(np.array(col, dtype=dtype))
+        self.chunks.append(packed)
+        self.n_packed += len(self.rows)
+        self.rows = []
 
     def frame(self) -> pd.DataFrame:
         self.flush()
         if not self.chunks:
             return pd.DataFrame({c: pd.Series(dtype=DTYPES.get(c, "string")) for c in self.columns})
-        return pd.concat(self.chunks, ignore_index=True)
+        data = {}
+        for j, name in enumerate(self.columns):
+            parts = [chunk[j] for chunk in self.chunks]
+            dtype = DTYPES.get(name)
+            if dtype is None:
+                text = np.concatenate([labels[codes] for codes, labels in parts])
+                data[name] = pd.array(text, dtype="string")
+            else:
+                data[name] = np.concatenate(parts).astype(dtype, copy=False)
+        return pd.DataFrame(data, copy=False)  # the columns are new arrays: no second copy
 
     def __len__(self) -> int:
-        return len(self.rows) + sum(len(c) for c in self.chunks)
+        return len(self.rows) + self.n_packed
 
 
 class Recorder:
@@ -135,7 +175,7 @@ class Recorder:
                 t.wait_h if t.first_start_h >= 0 else float("nan"), resolved - t.created_h,
                 t.handoffs, t.explanations, t.contacts, t.reopened, t.stalled, t.pingpong,
                 t.max_level, r.unique_id if r is not None else -1,
-                r.role.value if r is not None else "", t.named_request, t.honoured, t.needs_eng,
+                ROLE_TEXT[r.role] if r is not None else "", t.named_request, t.honoured, t.needs_eng,
                 t.specialist, t.cost_h, c.pilot_arm, c.segment)
 
     # --- daily series -----------------------------------------------------------------------

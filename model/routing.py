@@ -60,6 +60,7 @@ class Policy:
         self.wrong_fix_p = o.wrong_fix_reopen_p
         self.script_reopen_p = o.script_reopen_p
         self.repeat_odds = None  # f(ticket, person) -> odds ratio on repeat contacts (loyalty.py)
+        self._loss: dict[tuple[str, str], float] = {}  # route -> context_loss (_edge_loss)
         self.u = UniformBuffer(model.streams["routing"])
         self.exp = ExpBuffer(model.streams["replies"])
         self.work_exp = ExpBuffer(model.streams["work"])
@@ -209,8 +210,7 @@ class Policy:
         elif action in (ESCALATE, RETURN):
             dst, key, preferred = ticket.target
             ticket.target = None
-            lost = self.loss_p > 0 and self.u() < self.loss_p * self.org.edges[
-                ticket.desk.name, dst.name]["context_loss"]
+            lost = self.loss_p > 0 and self.u() < self.loss_p * self._edge_loss(ticket.desk, dst)
             if not lost:
                 ticket.context *= self.retention
             eng.handoff(ticket, ticket.desk, dst, key, preferred, t, lost)
@@ -218,6 +218,15 @@ class Policy:
             desk = ticket.desk
             eng.wait_customer(ticket, self.reply_h * self.exp(), desk, desk.key_for(ticket),
                               person, t)
+
+    def _edge_loss(self, src, dst) -> float:
+        """The org graph's ``context_loss`` multiplier of the hand-off route ``src -> dst``
+        (looked up once per route: the graph does not change during a run)."""
+        route = (src.name, dst.name)
+        loss = self._loss.get(route)
+        if loss is None:
+            loss = self._loss[route] = self.org.edges[route]["context_loss"]
+        return loss
 
     def _reopen_after(self, ticket, person) -> float | None:
         if self.bernoulli:
