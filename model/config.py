@@ -174,6 +174,10 @@ class RelationshipConfig:
                                "et al. 2022, Pereira Gray et al. 2018 (continuity of care)")
     named_request_per_strength: float = _f(0.3, range=(0.0, 1.0),
                                            src="[A] P(request by name) = this x s x weight")
+    hold_for_named: int = _f(2, range=(0, 1000),
+                             src="[A] tickets that may wait for a person asked for by name at a "
+                                 "desk that owns tickets (pod, specialist), pulled by that person "
+                                 "first; further requests go to whoever is free; 0: never wait")
     goodwill_lift: float = _f(0.15, range=(0.0, 1.0),
                               src="[A] resting goodwill gained at s = 1; relationships > "
                                   "pseudo-relationships > encounters (Gutek et al. 1999)")

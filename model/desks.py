@@ -3,6 +3,11 @@
 A desk keeps one queue per *key*: a single key (0) for a tiered team, one per product domain for
 a pod of generalists, so a person pulls only work they are certified for. Idle people are kept in
 insertion-ordered dicts per key, so finding a free person never scans the whole team.
+
+A desk whose members own tickets can also *hold* a ticket for one person (``hold_cap`` > 0, set
+by the customer mechanism for ``pod`` and ``specialist`` desks): a request by name waits for the
+person asked for instead of going to whoever is free, up to ``hold_cap`` tickets per person, and
+that person pulls held tickets before the shared queues (owner-first pull).
 """
 
 from __future__ import annotations
@@ -95,6 +100,8 @@ class Desk:
         self.queued = 0  # tickets waiting in this desk's queues
         self.redirect = None  # desk that takes over this desk's tickets once it has no members
         self.coverage = dict.fromkeys(keys, 0)  # members who serve each key
+        self.hold_cap = 0  # tickets that may wait for one named person (0: no holding)
+        self.held: dict = {}  # person -> deque of tickets waiting for that person
 
     def key_for(self, ticket) -> int:
         return ticket.domain if self.by_domain else 0
@@ -151,12 +158,42 @@ class Desk:
         return list(seen)
 
     # --- queues -----------------------------------------------------------------------------
+    def hold(self, ticket, key: int, person) -> bool:
+        """Queue ``ticket`` for ``person`` alone if they serve ``key`` here and have room."""
+        if person.desk is not self or key not in person.desk_keys:
+            return False
+        q = self.held.get(person)
+        if q is None:
+            q = self.held[person] = deque()
+        elif len(q) >= self.hold_cap:
+            return False
+        q.append(ticket)
+        self.queued += 1
+        return True
+
+    def release_held(self, person) -> list:
+        """The tickets held for ``person`` (who is leaving the desk), oldest first."""
+        q = self.held.pop(person, None)
+        if not q:
+            return []
+        self.queued -= len(q)
+        return list(q)
+
     def push(self, ticket, key: int, seq: int) -> None:
         self.queues[key].push(self._prio[ticket.cls] if self._prio else 0.0, seq, ticket)
         self.queued += 1
 
     def next_for(self, person):
-        """Pop the best queued ticket this person may take (oldest / highest priority head)."""
+        """Pop the next ticket for this person: one held for them first, else the best queued
+        ticket they may take (oldest / highest priority head)."""
+        if self.held:
+            q = self.held.get(person)
+            if q:
+                self.queued -= 1
+                ticket = q.popleft()
+                if not q:
+                    del self.held[person]
+                return ticket
         keys = person.desk_keys
         if len(keys) == 1:
             q = self.queues[keys[0]]
@@ -176,11 +213,17 @@ class Desk:
         return best_q.pop()
 
     def queued_tickets(self) -> list:
-        return [x[2] for q in self.queues.values() for x in q.items()]
+        out = [x[2] for q in self.queues.values() for x in q.items()]
+        for q in self.held.values():
+            out.extend(q)
+        return out
 
     def drain(self) -> list:
         out = []
         for q in self.queues.values():
             out.extend(q.drain())
+        for q in self.held.values():
+            out.extend(q)
+        self.held.clear()
         self.queued = 0
         return out

@@ -110,6 +110,15 @@ class Engine:
         ticket.enq_h = t
         if desk.level > ticket.max_level:
             ticket.max_level = desk.level
+        if preferred is not None and desk.hold_cap and ticket.named_request:
+            # a request by name waits for its person (up to the desk's hold cap)
+            if self.cal.is_open(t) and preferred in desk.idle.get(key, ()):
+                desk.set_busy(preferred)
+                self.start(preferred, ticket, t)
+                return
+            if desk.hold(ticket, key, preferred):
+                self.rec.queued(ticket, desk, t)
+                return
         if self.cal.is_open(t):
             person = desk.take_idle(key, preferred)
             if person is not None:
@@ -228,12 +237,17 @@ class Engine:
     def release(self, person) -> None:
         """A person leaves their desk (pilot end, exit): keep them off every idle register."""
         if person.desk is not None:
-            self._left(person.desk, person.desk.remove_member(person))
+            self._left(person.desk, person, person.desk.remove_member(person))
         person.desk = None
 
-    def _left(self, desk, lost_keys: list[int]) -> None:
-        """Tickets queued for a key nobody at ``desk`` serves any more go where intake sends
-        them now (another pod's certified people, in owned designs)."""
+    def _left(self, desk, person, lost_keys: list[int]) -> None:
+        """``person`` left ``desk``: tickets held for them rejoin the desk's shared queues, and
+        tickets queued for a key nobody there serves any more go where intake sends them now
+        (another pod's certified people, in owned designs). Queue time so far is kept."""
+        now = self.now
+        for ticket in desk.release_held(person):
+            self.add_queue_time(ticket, now)
+            self.enqueue(ticket, desk, desk.key_for(ticket), None, now)
         for key in lost_keys:
             stranded = desk.queues[key].drain()
             desk.queued -= len(stranded)
@@ -242,7 +256,8 @@ class Engine:
                 if dst is desk:
                     desk.push(ticket, key, next(self._seq))  # nowhere better: wait for a hire
                 else:
-                    self.enqueue(ticket, dst, k, preferred, self.now)
+                    self.add_queue_time(ticket, now)
+                    self.enqueue(ticket, dst, k, preferred, now)
 
     def retire(self, person) -> None:
         """A person quits: off the floor now, or when the ticket in hand is done."""
@@ -254,7 +269,7 @@ class Engine:
     def move(self, person, desk) -> None:
         """Move a person to another desk; work in hand is finished first."""
         if person.desk is not None:
-            self._left(person.desk, person.desk.remove_member(person))
+            self._left(person.desk, person, person.desk.remove_member(person))
         desk.add_member(person)
         if person.ticket is None and self.cal.is_open(self.now):
             nxt = desk.next_for(person)

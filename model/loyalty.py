@@ -43,12 +43,16 @@ joins, so ``churned_day is None`` means "a customer now" everywhere.
 
 **Relationships.** Strength s with a staff member grows ``s <- s + gain (1 - s)`` each time the
 person resolves one of the customer's tickets, and fades with ``relationships.half_life_days``.
-The person working a ticket scales the odds of a repeat contact (the customer is asked for
-information; a fix that does not hold) by ``odds_ratio ** (relationship_weight x s)`` (routing's
-``repeat_odds`` hook). A new ticket asks for the customer's strongest relationship by name with
-probability ``named_request_per_strength x relationship_weight x s``: the request is routed to
-that person only at a desk whose members own tickets (``pod``, ``specialist``) and that person
-sits at (generalist pods, the pilot pod); it is *honoured* if that person resolves the ticket.
+The person working a ticket scales the odds of each avoidable extra step -- a repeat contact
+(the customer is asked for information; a fix that does not hold) and an escalation (L1 passing
+a ticket within its mandate up; L2 sending a false bug report to engineering) -- by
+``odds_ratio ** (relationship_weight x s)`` (routing's ``repeat_odds`` hook). A new ticket asks
+for the customer's strongest relationship by name with probability
+``named_request_per_strength x relationship_weight x s``: the request is routed to that person
+only at a desk whose members own tickets (``pod``, ``specialist``) and that person sits at
+(generalist pods, the pilot pod); there it waits for them if they are busy (up to
+``relationships.hold_for_named`` tickets per person, pulled before the shared queue; beyond that,
+whoever is free takes it). It is *honoured* if that person resolves the ticket.
 When a person leaves, :func:`on_staff_exit` drops their relationships and passes their owned
 customers to the least-loaded pod-mate (``owner_changes += 1``), then to the person hired into
 their seat when that person reaches the floor (``owner_changes += 1``).
@@ -217,6 +221,10 @@ class Loyalty:
         eng.work_hooks.append(self.on_work)
         eng.close_hooks.append(self.on_close)
         eng.policy.repeat_odds = self.repeat_odds
+        if self.w > 0:  # requests by name wait for their person where tickets are owned
+            for desk in model.desks.values():
+                if desk.kind in NAMED_DESKS:
+                    desk.hold_cap = self.rel.hold_for_named
         talent = getattr(model, "talent", None)
         if talent is not None and hasattr(talent, "exit_hooks"):
             talent.exit_hooks.append(self.staff_exit)

@@ -144,9 +144,12 @@ class Policy:
             if self.u() < self.script_max * load / (load + self.script_half):
                 ticket.action = SCRIPT_CLOSE  # script-shaped close of an off-pattern ticket
                 return self._work(ticket, person, self.script_factor)
-        if ticket.complexity <= self.mandate and self.u() < prof:
-            ticket.action = RESOLVE
-            return self._work(ticket, person)
+        if ticket.complexity <= self.mandate:
+            # within the mandate L1 resolves with probability prof; knowing the customer
+            # scales the odds of escalating anyway (1 - prof) by the relationship's odds ratio
+            if self.u() < 1.0 - self._repeat_p(1.0 - prof, ticket, person):
+                ticket.action = RESOLVE
+                return self._work(ticket, person)
         return self._escalate(ticket, self.l2_desk, 0, None, triage)
 
     def _l2(self, ticket, person) -> float:
@@ -167,7 +170,9 @@ class Policy:
             ticket.pushed_back = True
             return self._escalate(ticket, self.l1_desk, 0, None, diag)
         if (not ticket.eng_checked and ticket.complexity > self.mandate and self.eng is not None
-                and self.u() < self.false_bug_p * (1.0 - person.proficiency[ticket.domain])):
+                and self.u() < self._repeat_p(self.false_bug_p
+                                              * (1.0 - person.proficiency[ticket.domain]),
+                                              ticket, person)):
             ticket.escalator = (ticket.desk, person)
             return self._escalate(ticket, self.eng, 0, None, diag)
         ticket.action = RESOLVE
@@ -245,11 +250,15 @@ class Policy:
         return self.reopen_delay * self.exp()
 
     def _repeat_p(self, p: float, ticket, person) -> float:
-        """``p`` with its odds scaled by the relationship hook (``p`` unchanged without one)."""
+        """``p`` with its odds scaled by the relationship hook (``p`` unchanged without one, or
+        when the person does not know the customer). Used for the avoidable extra steps: asking
+        the customer again, a fix that does not hold, an L1 escalation, a false bug report."""
         if self.repeat_odds is None:
             return p
         r = self.repeat_odds(ticket, person)
-        return p * r / (1.0 - p + p * r) if p < 1.0 else p
+        if r == 1.0 or p >= 1.0:
+            return p
+        return p * r / (1.0 - p + p * r)
 
 
 class TieredPolicy(Policy):

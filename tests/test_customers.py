@@ -149,6 +149,74 @@ def test_repeat_contact_odds_hook_scales_the_odds():
     assert pol._repeat_p(0.3, None, None) == 0.3
 
 
+def test_a_relationship_scales_the_odds_of_an_avoidable_l1_escalation():
+    """Within its mandate L1 resolves with probability prof; the relationship hook scales the
+    odds of escalating anyway (1 - prof). Fed the same uniform draw, a person the customer knows
+    (odds x 0.5) resolves where a stranger escalates."""
+    from model.routing import ESCALATE, RESOLVE
+    from model.tickets import Ticket
+
+    model = TierSimModel(_cfg("tiered", days=10, warmup=0, customers__count=5))
+    pol = model.engine.policy
+    cls = int(np.flatnonzero(~model.catalogue.scripted)[0])  # no script: the mandate decides
+    person = model.desks["l1"].members[0]
+    person.proficiency[:] = [0.6] * len(person.proficiency)
+    x = model.customers[0]
+
+    def decide(odds, u):
+        t = Ticket(1, x, cls, 0, pol.mandate * 0.5, False, False, False, 1.0, 0.0, 0.0)
+        pol.repeat_odds = (lambda ticket, who: odds) if odds is not None else None
+        pol.u = lambda: u
+        pol._l1(t, person)
+        return t.action
+
+    # escalation p = 0.4 unscaled; with odds x 0.5: 0.4 x 0.5 / (0.6 + 0.2) = 0.25
+    assert decide(None, 0.59) == RESOLVE and decide(None, 0.61) == ESCALATE
+    assert decide(1.0, 0.61) == ESCALATE
+    assert decide(0.5, 0.74) == RESOLVE and decide(0.5, 0.76) == ESCALATE
+
+
+def test_desks_hold_a_named_ticket_for_its_person_up_to_the_cap():
+    from model.desks import Desk
+
+    class P:
+        def __init__(self, uid):
+            self.unique_id, self.certified, self.ticket, self.desk = uid, (0, 1), None, None
+
+    d = Desk("pod_0", "pod", 2, (0, 1))
+    d.hold_cap = 2
+    a, b, outsider = P(1), P(2), P(3)
+    d.add_member(a)
+    d.add_member(b)
+    tickets = [type("T", (), {"domain": k % 2})() for k in range(4)]
+    assert d.hold(tickets[0], 0, a) and d.hold(tickets[1], 1, a)
+    assert not d.hold(tickets[2], 0, a)  # the cap: a third request goes to whoever is free
+    assert not d.hold(tickets[2], 0, outsider)  # not at this desk
+    d.push(tickets[3], 1, seq=1)
+    assert d.queued == 3
+    assert d.next_for(b) is tickets[3]  # b cannot take a's tickets
+    assert d.next_for(b) is None
+    assert d.next_for(a) is tickets[0]  # owner-first pull, oldest first
+    assert d.release_held(a) == [tickets[1]] and d.queued == 0 and not d.held
+
+
+def test_named_requests_wait_for_their_person_and_are_honoured_more_often():
+    """Paired seeds, generalist: holding requests by name (``hold_for_named``) raises the share
+    honoured; without it a busy person's requests go to whoever is free."""
+    cfg = dict(customers__count=600, demand__tickets_per_day=44.0, org__pods__count=2,
+               org__pods__size=4, org__engineering__headcount=3, org__specialists__headcount=1,
+               customers__relationships__named_request_per_strength=1.0)
+    out = {}
+    for hold in (0, 3):
+        model, s, t = simulate(_cfg("generalist", seed=4, days=240, warmup=30,
+                                    customers__relationships__hold_for_named=hold, **cfg))
+        out[hold] = s["named_honoured_share"]
+        for desk in model.desks.values():  # nothing left held for someone who is not there
+            assert all(p.desk is desk for p in desk.held)
+            assert all(len(q) <= desk.hold_cap for q in desk.held.values())
+    assert out[3] > out[0] + 0.1, out
+
+
 # ================================================================================================
 # switches off: nothing installed, no effect
 # ================================================================================================
