@@ -144,12 +144,12 @@ class Policy:
             if self.u() < self.script_max * load / (load + self.script_half):
                 ticket.action = SCRIPT_CLOSE  # script-shaped close of an off-pattern ticket
                 return self._work(ticket, person, self.script_factor)
-        if ticket.complexity <= self.mandate:
-            # within the mandate L1 resolves with probability prof; knowing the customer
-            # scales the odds of escalating anyway (1 - prof) by the relationship's odds ratio
-            if self.u() < 1.0 - self._repeat_p(1.0 - prof, ticket, person):
-                ticket.action = RESOLVE
-                return self._work(ticket, person)
+        # within the mandate L1 resolves with probability prof; knowing the customer scales
+        # the odds of escalating anyway (1 - prof) by the relationship's odds ratio
+        if (ticket.complexity <= self.mandate
+                and self.u() < 1.0 - self._repeat_p(1.0 - prof, ticket, person)):
+            ticket.action = RESOLVE
+            return self._work(ticket, person)
         return self._escalate(ticket, self.l2_desk, 0, None, triage)
 
     def _l2(self, ticket, person) -> float:
