@@ -214,6 +214,7 @@ def test_named_requests_wait_for_their_person_and_are_honoured_more_often():
         for desk in model.desks.values():  # nothing left held for someone who is not there
             assert all(p.desk is desk for p in desk.held)
             assert all(len(q) <= desk.hold_cap for q in desk.held.values())
+            assert desk.queued == len(desk.queued_tickets())  # the counter includes held tickets
     assert out[3] > out[0] + 0.1, out
 
 
