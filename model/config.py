@@ -475,6 +475,10 @@ class PlanningConfig:
                                 "c = R + beta sqrt(R); beta about 0.5-1.5)")
     min_headcount: int = _f(2, range=(1, 1000),
                             src="[A] smallest planned desk: cover for absence and leavers")
+    min_domain_headcount: int = _f(2, range=(1, 1000),
+                                   src="[A] fewest people certified in each domain of a pod "
+                                       "(sized pods, planning cuts): one alone has no cover for "
+                                       "a long ticket in hand, absence or a quit")
 
 
 @dataclass

@@ -12,9 +12,11 @@ Two rules, the same for every design, so that no design is favoured by how it is
   (attrition, promotion, hiring, planning) switched off, measures the working hours each desk
   spends per working hour of the calendar after its first week. Each desk then gets the people
   needed for that load (none if it was configured with none); pods share their load
-  equally (``org.pods.size``), and a pod keeps at least enough people to cover every
-  non-specialist domain at ``org.pods.breadth`` domains each. With ``org.staffing=fixed`` (the default) the configured
-  headcounts are used as they are.
+  equally (``org.pods.size``). A pod is also sized per domain (:func:`sized_pod`): its
+  members queue per domain and each is certified in only ``org.pods.breadth`` of them, so
+  each domain d the pod serves needs ``people_needed(R_d)`` *certified* people, at least
+  ``workforce.planning.min_domain_headcount`` [A], where R_d is the pod's load in d. With
+  ``org.staffing=fixed`` (the default) the configured headcounts are used as they are.
 * **Headcount planning** (``mechanisms.planning``, :class:`Planning`): every
   ``workforce.planning.review_days`` each desk's occupancy over the review period (working
   hours of its members, plus its queue at the review valued at the period's mean hours per
@@ -24,6 +26,10 @@ Two rules, the same for every design, so that no design is favoured by how it is
   committed headcount (at least one person). A desk that is short opens seats (filled through the normal hiring lead time, onboarding and mentoring;
   an L2 seat promotes the best L1 as any L2 vacancy does); a desk that is long cancels open
   requisitions first, then does not replace its next leavers. Nobody is laid off [A].
+  A pod's plan never goes below the smallest pod that can give each of its domains
+  ``min_domain_headcount`` certified people, and a cut never drops a seat (a leaver's, or a
+  requisition) whose domains would then have fewer certified people than that: the next
+  leaver who can be spared is not replaced instead.
   The pilot pod is left out: it is a temporary secondment, not a desk with a plan.
 
 Koole & Mandelbaum (2002) give 0.80 as the usual occupancy target (range 0.70-0.95).
@@ -33,9 +39,11 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import Counter
 
 from agents.staff import Role
-from model.config import Config
+from model.config import Config, ConfigError
+from model.org import pod_certifications
 
 ROLE_OF_KIND = {"l1": Role.L1, "l2": Role.L2, "engineering": Role.ENGINEER,
                 "specialist": Role.SPECIALIST, "pod": Role.GENERALIST}
@@ -50,6 +58,38 @@ def people_needed(load: float, target: float, beta: float, floor: int = 1) -> in
     if load <= 0:
         return floor
     return max(floor, math.ceil(max(load / target, load + beta * math.sqrt(load)) - 1e-9))
+
+
+def pod_domain_needs(cfg: Config, load: dict[str, float]) -> dict[int, int] | None:
+    """Certified people each pod needs per domain it serves: ``people_needed`` for the pod's
+    load in the domain (the measured load of all pods over ``org.pods.count``), at least
+    ``workforce.planning.min_domain_headcount``. ``None`` without measured domain loads (fixed
+    staffing)."""
+    pc, count = cfg.workforce.planning, cfg.org.pods.count
+    if count <= 0 or not any(k.startswith("pod_domain_") for k in load):
+        return None
+    regular = cfg.product.domains - (cfg.product.specialist_domains
+                                     if cfg.product.specialist_share > 0 else 0)
+    return {d: people_needed(load.get(f"pod_domain_{d}", 0.0) / count, pc.target_occupancy,
+                             pc.safety_beta, pc.min_domain_headcount) for d in range(regular)}
+
+
+def sized_pod(regular: tuple[int, ...], breadth: int, flexible_share: float,
+              needs: dict[int, int], start: int) -> int:
+    """The smallest pod of at least ``start`` people whose members, certified as the org
+    builder certifies them for these needs (:func:`model.org.pod_certifications`), give every
+    domain ``d`` at least ``needs[d]`` certified people."""
+    for size in range(max(start, 1), 10001):
+        try:
+            certs = pod_certifications(regular, size, breadth, flexible_share, needs)
+        except ConfigError:  # some domain still uncovered: a larger pod
+            continue
+        cover = Counter(d for c in certs for d in c)
+        if all(cover[d] >= n for d, n in needs.items()):
+            return size
+    raise ConfigError(f"invalid configuration:\n  - org.pods.breadth = {breadth}: no pod of up "
+                      f"to 10000 people gives every domain {max(needs.values())} certified "
+                      "people; raise org.pods.breadth or org.pods.flexible_share")
 
 
 # --- initial sizing ----------------------------------------------------------------------------
@@ -71,12 +111,21 @@ def _probe_config(cfg: Config) -> Config:
 
 def measure_load(cfg: Config) -> dict[str, float]:
     """People needed at 100 % occupancy, by desk kind: working hours per scheduled hour of one
-    person, from the measuring run (the model, not a formula, so every mechanism's work counts)."""
+    person, from the measuring run (the model, not a formula, so every mechanism's work counts).
+    With pods, also ``pod_domain_<d>``: the pods' load in domain d (their load split by the
+    hours of the pieces they finished in each domain)."""
     from model.model import TierSimModel  # the model builds its staffing from this module
 
     model = TierSimModel(_probe_config(cfg))
     for _ in range(PROBE_SKIP_DAYS):
         model.step()
+    pod_h: Counter = Counter()
+
+    def pod_work(person, ticket, t: float) -> None:
+        if person.desk is not None and person.desk.kind == "pod":
+            pod_h[ticket.domain] += person.piece_h
+
+    model.engine.work_hooks.append(pod_work)
     start = {p.unique_id: p.busy_h for p in model.staff}
     t0 = model.engine.now
     while model.running:
@@ -88,6 +137,9 @@ def measure_load(cfg: Config) -> dict[str, float]:
             continue
         busy = sum(p.busy_h - start.get(p.unique_id, 0.0) for p in desk.members)
         load[desk.kind] = load.get(desk.kind, 0.0) + busy / per_person_h
+    total = sum(pod_h.values())
+    for d in (model.pods[0].keys if model.pods else ()):
+        load[f"pod_domain_{d}"] = load["pod"] * pod_h[d] / total if total > 0 else 0.0
     return load
 
 
@@ -110,12 +162,10 @@ def sized_config(cfg: Config) -> tuple[Config, dict[str, float]]:
     o.l2.headcount = need("l2", o.l2.headcount)
     o.engineering.headcount = need("engineering", o.engineering.headcount)
     o.specialists.headcount = need("specialist", o.specialists.headcount)
-    if cfg.org.design == "generalist" and o.pods.count:
-        # a pod must still cover every non-specialist domain (config cross-check)
-        regular = cfg.product.domains - (cfg.product.specialist_domains
-                                         if cfg.product.specialist_share > 0 else 0)
-        o.pods.size = max(need("pod", o.pods.size, o.pods.count),
-                          math.ceil(regular / o.pods.breadth))
+    needs = pod_domain_needs(cfg, load)
+    if cfg.org.design == "generalist" and o.pods.size and needs is not None:
+        o.pods.size = sized_pod(tuple(needs), o.pods.breadth, o.pods.flexible_share, needs,
+                                need("pod", o.pods.size, o.pods.count))
     return out, load
 
 
@@ -132,8 +182,37 @@ class Planning:
         self.left_busy: dict[str, float] = {}
         self.period_h = 0.0  # scheduled hours of one person since the last review
         self.staffed_h = dict.fromkeys((d.name for d in self.desks), 0.0)
+        self.pod_floor = {d.name: self._pod_floor(d) for d in self.desks if d.kind == "pod"}
         self._reset()
         self.talent.exit_hooks.append(self._left)
+        self.talent.keep_seat.append(self._keep)
+
+    def _pod_floor(self, desk) -> int:
+        """The smallest pod that certifies ``min_domain_headcount`` people in each domain."""
+        pods = self.model.cfg.org.pods
+        return sized_pod(desk.keys, pods.breadth, pods.flexible_share,
+                         dict.fromkeys(desk.keys, self.pc.min_domain_headcount), 1)
+
+    def pod_cover(self, desk) -> Counter:
+        """Certified people per domain of a pod's committed plan: on the floor (leavers
+        excluded), onboarding, and replacement requisitions (a new seat's domains are chosen
+        only at hire, among the least covered, so it is not counted)."""
+        t = self.talent
+        people = [p for p in desk.members if not p.leaving and p.left_day is None]
+        people += [p for _, p, d in t.onboarding if d is desk]
+        people += [s[-1] for s in (*t.recruiting, *t.open_seats)
+                   if s[-2] is desk and s[-1] is not None]
+        return Counter(k for p in people for k in p.certified if k in desk.queues)
+
+    def _keep(self, desk, predecessor) -> bool:
+        """Talent hook: a pod seat the plan may not drop, since without it one of the domains
+        it serves (any domain, for a new seat) would have fewer than ``min_domain_headcount``
+        certified people. The seat is out of the plan when asked."""
+        if desk is None or desk.name not in self.pod_floor:
+            return False
+        cover, m = self.pod_cover(desk), self.pc.min_domain_headcount
+        domains = desk.keys if predecessor is None else predecessor.certified
+        return any(cover[k] < m for k in domains if k in desk.queues)
 
     def _reset(self) -> None:
         staff = self.model.active_staff
@@ -184,8 +263,9 @@ class Planning:
             if committed <= 0 or self.staffed_h[desk.name] <= 0:
                 continue
             demand = self.work_demand(desk)
-            want = people_needed(demand / self.period_h, pc.target_occupancy, pc.safety_beta,
-                                 pc.min_headcount)
+            want = max(people_needed(demand / self.period_h, pc.target_occupancy,
+                                     pc.safety_beta, pc.min_headcount),
+                       self.pod_floor.get(desk.name, 0))
             if want > committed:
                 t.plan_seats(ROLE_OF_KIND[desk.kind], desk, want - committed, day)
             elif (want < committed

@@ -62,6 +62,7 @@ class Talent:
         self.cost_salary = 0.0  # cumulative loaded salary paid
         self.cost_hiring = 0.0  # cumulative replacement cost of hires
         self.exit_hooks: list = []  # f(person) when someone leaves
+        self.keep_seat: list = []  # f(desk, predecessor) -> True: planning may not drop the seat
         for person in model.staff:
             self._init_person(person)
             mean_days = w.attrition.initial_tenure_months * MONTH_DAYS
@@ -180,7 +181,7 @@ class Talent:
     def _open_seat(self, role: Role, desk, predecessor, day: int) -> None:
         """An L2 seat promotes the best qualified L1 if there is one, opening an L1 seat. A seat
         of a desk whose plan is above need (``surplus``) is not refilled."""
-        if self._absorbed(desk):
+        if self._absorbed(desk, predecessor):
             return
         if role == Role.L2 and self.promotion and (moved := self._promote_l1(desk, day)):
             role, desk, predecessor = Role.L1, moved.prev_desk, None
@@ -189,8 +190,9 @@ class Talent:
         self.vacancies[role] += 1
         self.open_seats.append((role, desk, predecessor))
 
-    def _absorbed(self, desk) -> bool:
-        if desk is None or self.surplus.get(desk.name, 0) <= 0:
+    def _absorbed(self, desk, predecessor=None) -> bool:
+        if (desk is None or self.surplus.get(desk.name, 0) <= 0
+                or self._kept(desk, predecessor)):
             return False
         self.surplus[desk.name] -= 1
         self.counts["not_backfilled"] += 1
@@ -207,14 +209,27 @@ class Talent:
             self._open_seat(role, desk, None, day)
         self._recruit(day)
 
+    def _kept(self, desk, predecessor) -> bool:
+        """Whether a planning hook keeps the seat (a pod domain would fall below its minimum)."""
+        return any(keep(desk, predecessor) for keep in self.keep_seat)
+
     def cut_seats(self, desk, n: int) -> None:
-        """The plan shrinks by ``n``: cancel the latest requisitions, then stop replacing leavers."""
+        """The plan shrinks by ``n``: cancel the latest requisitions the plan can spare, then stop
+        replacing leavers."""
         mine = sorted((r for r in self.recruiting if r[2] is desk), key=lambda r: -r[0])
-        for r in mine[:n]:
-            self.recruiting.remove(r)
+        cancelled = 0
+        for r in mine:
+            if cancelled == n:
+                break
+            i = self.recruiting.index(r)
+            del self.recruiting[i]  # out while the hooks judge the plan without it
+            if self._kept(desk, r[3]):
+                self.recruiting.insert(i, r)
+                continue
             self.vacancies[r[1]] -= 1
             self.counts["cancelled_seats"] += 1
-        rest = n - min(n, len(mine))
+            cancelled += 1
+        rest = n - cancelled
         if rest:
             self.surplus[desk.name] = self.surplus.get(desk.name, 0) + rest
 
@@ -299,9 +314,10 @@ class Talent:
         return floor_day, p, desk
 
     def _least_covered(self, desk) -> tuple[int, ...]:
-        """The pod's ``org.pods.breadth`` domains with the fewest certified members."""
+        """The pod's ``org.pods.breadth`` domains with the fewest certified members (on the
+        floor or onboarding, so that hires arriving together spread over the thin domains)."""
         cover = {k: 0 for k in desk.keys}
-        for p in desk.members:
+        for p in (*desk.members, *(q for _, q, d in self.onboarding if d is desk)):
             for k in p.certified:
                 if k in cover:
                     cover[k] += 1

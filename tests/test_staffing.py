@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
 
 from model.config import Config
 from model.model import TierSimModel
+from model.org import pod_certifications
 from model.runio import simulate
-from model.staffing import measure_load, people_needed, sized_config
+from model.staffing import measure_load, people_needed, pod_domain_needs, sized_config, sized_pod
 
 
 def stationary(design: str, days: int, seed: int = 3) -> Config:
@@ -71,7 +73,9 @@ def test_sized_pods_still_cover_every_domain():
     sized, load = sized_config(cfg)
     regular = cfg.product.domains - cfg.product.specialist_domains
     assert load["pod"] / cfg.workforce.planning.target_occupancy / cfg.org.pods.count < 7
-    assert sized.org.pods.size == math.ceil(regular / cfg.org.pods.breadth)
+    # every domain certified min_domain_headcount (2) times: 2 x 13 / 2 people, not 13 / 2
+    m = cfg.workforce.planning.min_domain_headcount
+    assert sized.org.pods.size == math.ceil(m * regular / cfg.org.pods.breadth)
 
 
 def test_sized_run_is_reproducible():
@@ -140,3 +144,74 @@ def test_pilot_reports_work_cost_by_arm():
             s[f"pilot_{arm}_work_cost"] / s[f"pilot_{arm}_good_outcomes"])
     # the pod is drawn from L2 (and engineers help both arms): never cheaper than L2 per head
     assert s["pilot_treated_cost_per_head"] >= cfg.workforce.salary.l2 - 1e-6
+
+
+# --- pods sized per domain ---------------------------------------------------------------------
+def _certified(people, desk) -> Counter:
+    return Counter(k for p in people for k in p.certified if k in desk.queues)
+
+
+def test_sized_pods_certify_every_domain_for_its_load():
+    """Exact. The default generalist at seed 3 once got pods of 3 at 4 of 7 domains each (some
+    domains with one certified person, and five months of backlog): now every pod domain has
+    at least ``min_domain_headcount`` certified people and people_needed for its own load."""
+    cfg = Config()
+    cfg.seed, cfg.org.design, cfg.org.staffing = 3, "generalist", "sized"
+    cfg.sim.progress = False
+    model = TierSimModel(cfg)
+    pc = cfg.workforce.planning
+    needs = pod_domain_needs(cfg, model.sizing_load)
+    assert set(needs) == set(model.pods[0].keys)
+    for d, n in needs.items():
+        r = model.sizing_load[f"pod_domain_{d}"] / cfg.org.pods.count
+        assert n == people_needed(r, pc.target_occupancy, pc.safety_beta, pc.min_domain_headcount)
+    assert max(needs.values()) > pc.min_domain_headcount  # a busy domain needs more than the floor
+    assert sum(model.sizing_load[f"pod_domain_{d}"] for d in needs) == pytest.approx(
+        model.sizing_load["pod"])
+    for pod in model.pods:
+        cover = _certified(pod.members, pod)
+        assert all(cover[d] >= needs[d] for d in needs), (pod.name, cover, needs)
+    # no larger than it must be: the pod-level need, or the smallest pod meeting every need
+    pod_level = math.ceil(people_needed(model.sizing_load["pod"], pc.target_occupancy,
+                                        pc.safety_beta, pc.min_headcount) / cfg.org.pods.count)
+    assert model.cfg.org.pods.size == max(pod_level, sized_pod(tuple(needs), cfg.org.pods.breadth,
+                                                               1.0, needs, 1))
+
+
+def test_certify_by_need_puts_the_extra_people_in_the_busy_domain():
+    """Exact: four people at 4 of 7 domains, domain 6 needing 3 and the rest 2 (Σ 15 of 16
+    certifications): every need met, in consecutive runs of the ring."""
+    needs = {d: 2 for d in range(6)} | {6: 3}
+    certs = pod_certifications(tuple(range(7)), 4, 4, 1.0, needs)
+    cover = Counter(d for c in certs for d in c)
+    assert all(cover[d] >= n for d, n in needs.items()), cover
+    assert sized_pod(tuple(range(7)), 4, 1.0, needs, 1) == 4
+    # the ring of the org builder (no needs, fixed staffing) would need 6 people for this
+    assert sized_pod(tuple(range(7)), 4, 1.0, dict.fromkeys(range(7), 3), 1) >= 6
+    for c in certs:  # consecutive on the ring of 7
+        assert any(set(c) == {(s + x) % 7 for x in range(4)} for s in range(7)), c
+    # without needs: the ring rule of earlier versions, unchanged
+    assert pod_certifications(tuple(range(7)), 3, 4) == [(0, 1, 2, 3), (0, 4, 5, 6), (1, 2, 3, 4)]
+
+
+def test_planning_cuts_never_leave_a_pod_domain_below_the_minimum():
+    """Property. Two overstaffed pods of 8 people at 2 of 7 domains (2-3 certified per domain)
+    with little demand: planning cuts them, but every domain keeps ``min_domain_headcount``
+    certified people in each pod's committed plan (floor, onboarding, replacement seats)."""
+    cfg = stationary("generalist", 540, seed=4)
+    m = cfg.mechanisms
+    m.attrition = m.hiring = m.promotion = m.planning = True
+    cfg.org.pods.count, cfg.org.pods.size, cfg.org.pods.breadth = 2, 8, 2
+    cfg.demand.tickets_per_day = 25.0
+    model = TierSimModel(cfg)
+    floor = cfg.workforce.planning.min_domain_headcount
+    t = model.talent
+    while model.running:
+        model.step()
+        for pod in model.pods:
+            plan = [p for p in pod.members if p.left_day is None]
+            plan += [p for _, p, d in t.onboarding if d is pod]
+            plan += [r[3] for r in t.recruiting if r[2] is pod and r[3] is not None]
+            cover = _certified(plan, pod)
+            assert all(cover[d] >= floor for d in pod.keys), (model.day, pod.name, cover)
+    assert t.counts["not_backfilled"] > 0  # cuts did happen
