@@ -63,7 +63,15 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from model.customer_graph import CorrelatedProblems, adjacency, build_customer_graph, expected_extra
+from model.customer_graph import (
+    AGENCY,
+    SIMILAR,
+    CorrelatedProblems,
+    adjacency,
+    build_customer_graph,
+    edge_table,
+    expected_extra,
+)
 from model.population import CustomerSampler, build_customers
 from model.routing import RESOLVE, SCRIPT_CLOSE
 from model.streams import UniformBuffer
@@ -145,8 +153,9 @@ class Loyalty:
         self.pools = self._pools(model, gen) if self.on else {"acquired": [], "referral": []}
         self.next = dict.fromkeys(self.pools, 0)
         self.everyone = model.customers + self.pools["acquired"] + self.pools["referral"]
-        self.graph = build_customer_graph(self.everyone, c.graph, gen)
-        self.nbrs, self.agency = adjacency(self.graph)
+        graph = build_customer_graph(self.everyone, c.graph, gen)
+        self.nbrs, self.agency = adjacency(graph)
+        self.links = edge_table(graph)  # for the customer_links table; the graph is not kept
         self.index = {x.unique_id: i for i, x in enumerate(self.everyone)}
         self.correlated = None
         if self.on:
@@ -526,8 +535,9 @@ class Loyalty:
 
     def _links(self) -> pd.DataFrame:
         ever = {x.unique_id for x in self.model.customers}
-        rows = [(self.everyone[a].unique_id, self.everyone[b].unique_id, k)
-                for a, b, k in self.graph.edges(data="kind")]
+        a, b, agency = (x.tolist() for x in self.links)
+        rows = [(self.everyone[i].unique_id, self.everyone[j].unique_id, AGENCY if k else SIMILAR)
+                for i, j, k in zip(a, b, agency, strict=True)]
         rows = [r for r in rows if r[0] in ever and r[1] in ever]
         df = pd.DataFrame(rows, columns=["customer_a", "customer_b", "kind"])
         return df.astype({"customer_a": "int64", "customer_b": "int64", "kind": "string"})

@@ -106,10 +106,11 @@ def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, 
     model.run(progress)
     tables = {"timeseries": model.recorder.timeseries(), "staff": staff_frame(model),
               "customers": customers_frame(model)}
+    # the logs are spent once tabulated: release their compact columns as the tables are built
     if model.recorder.tickets is not None:
-        tables["tickets"] = model.recorder.tickets.frame()
+        tables["tickets"] = model.recorder.tickets.frame(release=True)
     if model.recorder.events is not None:
-        tables["events"] = model.recorder.events.frame()
+        tables["events"] = model.recorder.events.frame(release=True)
     for mech in model.mechanisms:  # mechanisms' own logs (e.g. feedback.parquet)
         if hasattr(mech, "tables"):
             tables.update(mech.tables())
