@@ -205,6 +205,9 @@ class Loyalty:
         self.overdue: set = set()  # episodes already counted as unresolved, still open
         self.named: dict = {}  # ticket id -> the person a routed request by name asks for
         self.interim: dict = {}  # leaver -> customers passed to a pod-mate until a successor
+        # person -> customers who gained a relationship with them (an exit drops those without
+        # a scan of every customer and prospect)
+        self.known_by: dict = {}
         self.decisions: list[tuple] = []
         self.named_log: list[tuple] = []
         self.n_active = len(model.customers)
@@ -314,8 +317,11 @@ class Loyalty:
         if ticket.named_request:
             self.day_named_closed += 1
             self.day_honoured += ticket.honoured
-        if ticket.resolver is not None:
-            x.strengthen(ticket.resolver, day, self.rel.gain, self.rel_h)
+        r = ticket.resolver
+        if r is not None:
+            if r not in x.relations:
+                self.known_by.setdefault(r, []).append(x)
+            x.strengthen(r, day, self.rel.gain, self.rel_h)
         key = (x.unique_id, ticket.created_h)
         if key in self.overdue:  # already counted as unresolved
             self.overdue.discard(key)
@@ -457,9 +463,11 @@ class Loyalty:
     def staff_exit(self, person) -> None:
         """``person`` leaves: their relationships are lost; their customers pass to a pod-mate."""
         day = self.model.day
+        for x in self.known_by.pop(person, ()):
+            x.relations.pop(person, None)
+        if not self.model.pods:  # customers have owners only in owned designs (pods)
+            return
         for x in self.everyone:
-            if x.relations:
-                x.relations.pop(person, None)
             if x.owner is person and x.active:
                 self._load(x, -1)
                 x.owner = self._least_loaded(self.model.pods[x.pod].members, exclude=person) \
