@@ -10,6 +10,8 @@ step of a run).
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import pandas as pd
 
@@ -32,6 +34,25 @@ DTYPES = {  # explicit column types: fast conversion and a stable Parquet schema
 }
 CHUNK = 65536
 ROLE_TEXT = {role: role.value for role in Role}  # Enum.value is a slow property: read once
+
+
+def _trim_heap() -> None:
+    """Hand the C heap's free pages back to the OS (glibc's ``malloc_trim``; nothing elsewhere).
+    The compact chunks are many small arrays on the heap, while each wide column is mapped
+    afresh: without this, the chunks' memory freed by ``frame(release=True)`` stays with the
+    process and the release lowers no peak."""
+    global _LIBC
+    if _LIBC is None:
+        try:
+            _LIBC = ctypes.CDLL("libc.so.6")
+            _LIBC.malloc_trim  # noqa: B018 - raises AttributeError if not glibc
+        except (OSError, AttributeError):
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+
+
+_LIBC = None  # glibc, once looked up (False: not available)
 
 
 def _narrow(a: np.ndarray) -> np.ndarray:
@@ -110,6 +131,8 @@ class _ChunkedLog:
             else:
                 data[name] = np.concatenate(parts).astype(dtype, copy=False)
             del parts
+            if release:
+                _trim_heap()
         if release:
             self.chunks, self.released = [], True
         return pd.DataFrame(data, copy=False)  # the columns are new arrays: no second copy
