@@ -31,7 +31,8 @@ Five sections, in one command, printing a table as it goes:
    the default, fewer tickets are created than the nominal rate (the feedback loop deflects
    classes, customers churn): about 4.8 million over the 5 years. The ticket log is on. It runs in a fresh child process (spawned, single-threaded), so its peak
    RSS is the scenario's own: interpreter and imports + build + run, then + turning the ticket
-   log into its table (``recorder.tickets.frame()``, as every run's output step does).
+   log into its table (``recorder.tickets.frame(release=True)``, as every run's output step,
+   ``model.runio.simulate``, does).
    ``--large-days N`` runs a shorter horizon; the 5-year figures are then *extrapolated*
    linearly in tickets and printed as such.
 5. **A local sweep**: 8 short runs (the default scenario, 365 days, seeds 0-7, through
@@ -481,7 +482,7 @@ def large_run(tickets_per_day: float, days: int, warmup_days: int, seed: int) ->
     model.run(progress)
     c2, w2 = time.process_time(), time.perf_counter()
     rss_run, peak_run = _current_rss_mb(), _peak_rss_mb()
-    rows = len(model.recorder.tickets.frame())
+    rows = len(model.recorder.tickets.frame(release=True))  # as model.runio.simulate does
     c3, w3 = time.process_time(), time.perf_counter()
     r = _rates(model.recorder.n_created, c2 - c1, w2 - w1)
     r.update({"days": days, "tickets_per_day": tickets_per_day,

@@ -77,6 +77,15 @@ def adjacency(graph: nx.Graph) -> tuple[list[list[int]], list[list[bool]]]:
     return nbrs, agency
 
 
+def edge_table(graph: nx.Graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The graph's links as columns, in ``graph.edges`` order: node a, node b, agency link?
+    (a few bytes a link where the graph object takes a few hundred: it is not kept)."""
+    edges = list(graph.edges(data="kind"))
+    a = np.array([e[0] for e in edges], dtype=np.int64)
+    b = np.array([e[1] for e in edges], dtype=np.int64)
+    return a, b, np.array([e[2] == AGENCY for e in edges], dtype=bool)
+
+
 def expected_extra(p: float, weights: np.ndarray, active: np.ndarray, nbrs: list, agency: list,
                    setup_share: float) -> float:
     """Expected correlated tickets per ticket: ``p x E[links that carry the root cause to an

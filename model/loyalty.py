@@ -67,7 +67,15 @@ from collections import OrderedDict
 import numpy as np
 import pandas as pd
 
-from model.customer_graph import CorrelatedProblems, adjacency, build_customer_graph, expected_extra
+from model.customer_graph import (
+    AGENCY,
+    SIMILAR,
+    CorrelatedProblems,
+    adjacency,
+    build_customer_graph,
+    edge_table,
+    expected_extra,
+)
 from model.population import CustomerSampler, build_customers
 from model.routing import RESOLVE, SCRIPT_CLOSE
 from model.streams import UniformBuffer
@@ -149,8 +157,9 @@ class Loyalty:
         self.pools = self._pools(model, gen) if self.on else {"acquired": [], "referral": []}
         self.next = dict.fromkeys(self.pools, 0)
         self.everyone = model.customers + self.pools["acquired"] + self.pools["referral"]
-        self.graph = build_customer_graph(self.everyone, c.graph, gen)
-        self.nbrs, self.agency = adjacency(self.graph)
+        graph = build_customer_graph(self.everyone, c.graph, gen)
+        self.nbrs, self.agency = adjacency(graph)
+        self.links = edge_table(graph)  # for the customer_links table; the graph is not kept
         self.index = {x.unique_id: i for i, x in enumerate(self.everyone)}
         self.correlated = None
         if self.on:
@@ -200,6 +209,9 @@ class Loyalty:
         self.overdue: set = set()  # episodes already counted as unresolved, still open
         self.named: dict = {}  # ticket id -> the person a routed request by name asks for
         self.interim: dict = {}  # leaver -> customers passed to a pod-mate until a successor
+        # person -> customers who gained a relationship with them (an exit drops those without
+        # a scan of every customer and prospect)
+        self.known_by: dict = {}
         self.decisions: list[tuple] = []
         self.named_log: list[tuple] = []
         self.n_active = len(model.customers)
@@ -313,8 +325,11 @@ class Loyalty:
         if ticket.named_request:
             self.day_named_closed += 1
             self.day_honoured += ticket.honoured
-        if ticket.resolver is not None:
-            x.strengthen(ticket.resolver, day, self.rel.gain, self.rel_h)
+        r = ticket.resolver
+        if r is not None:
+            if r not in x.relations:
+                self.known_by.setdefault(r, []).append(x)
+            x.strengthen(r, day, self.rel.gain, self.rel_h)
         key = (x.unique_id, ticket.created_h)
         if key in self.overdue:  # already counted as unresolved
             self.overdue.discard(key)
@@ -456,9 +471,11 @@ class Loyalty:
     def staff_exit(self, person) -> None:
         """``person`` leaves: their relationships are lost; their customers pass to a pod-mate."""
         day = self.model.day
+        for x in self.known_by.pop(person, ()):
+            x.relations.pop(person, None)
+        if not self.model.pods:  # customers have owners only in owned designs (pods)
+            return
         for x in self.everyone:
-            if x.relations:
-                x.relations.pop(person, None)
             if x.owner is person and x.active:
                 self._load(x, -1)
                 x.owner = self._least_loaded(self.model.pods[x.pod].members, exclude=person) \
@@ -534,8 +551,9 @@ class Loyalty:
 
     def _links(self) -> pd.DataFrame:
         ever = {x.unique_id for x in self.model.customers}
-        rows = [(self.everyone[a].unique_id, self.everyone[b].unique_id, k)
-                for a, b, k in self.graph.edges(data="kind")]
+        a, b, agency = (x.tolist() for x in self.links)
+        rows = [(self.everyone[i].unique_id, self.everyone[j].unique_id, AGENCY if k else SIMILAR)
+                for i, j, k in zip(a, b, agency, strict=True)]
         rows = [r for r in rows if r[0] in ever and r[1] in ever]
         df = pd.DataFrame(rows, columns=["customer_a", "customer_b", "kind"])
         return df.astype({"customer_a": "int64", "customer_b": "int64", "kind": "string"})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+
 import mesa
 import networkx as nx
 
@@ -21,6 +24,24 @@ from model.routing import make_policy
 from model.staffing import Planning, sized_config
 from model.streams import Streams
 from model.talent import Talent
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off for the duration (restored after).
+
+    A run makes next to no reference cycles (16 unreachable objects after 120 default days),
+    but allocates millions of tracked objects (tickets, rows, event tuples), and each collection
+    of the older generations traverses every live object: 12-14 % of the CPU of a large run.
+    Reference counting still frees everything that is not in a cycle. Nested use is safe.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class TierSimModel(mesa.Model):
@@ -147,10 +168,11 @@ class TierSimModel(mesa.Model):
 
     def run(self, progress=None) -> None:
         """Run to the horizon; ``progress(day, horizon)`` is called after each day if given."""
-        while self.running:
-            self.step()
-            if progress is not None:
-                progress(self.day, self.cfg.sim.horizon_days)
+        with _collector_paused():
+            while self.running:
+                self.step()
+                if progress is not None:
+                    progress(self.day, self.cfg.sim.horizon_days)
         self.finalize()
 
     def finalize(self) -> None:

@@ -34,8 +34,9 @@ class CustomerSampler:
 
     def __init__(self, customers: list[Customer], domains: int) -> None:
         self.customers = customers
-        w = np.array([[c.activity * c.usage[d] for d in range(domains)] for c in customers])
-        fallback = np.array([c.activity for c in customers])
+        fallback = np.array([c.activity for c in customers], dtype=np.float64)
+        usage = np.array([c.usage for c in customers], dtype=np.float64).reshape(-1, domains)
+        w = usage * fallback[:, None]  # activity x usage share, per customer and domain
         self.cdf = []
         for d in range(domains):
             col = w[:, d] if w[:, d].sum() > 0 else fallback  # nobody uses d: anyone may ask

@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from model.config import Config, to_dict
 from model.metrics import summarise
@@ -85,10 +87,33 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
+ROW_GROUP = 1 << 20  # rows per Parquet row group: fixed, so identical data gives identical bytes
+
+
 def write_parquet(df: pd.DataFrame, path: Path) -> None:
-    # no pandas index, fixed row-group size: byte-identical files for identical data
-    _atomic_write(path, lambda p: df.to_parquet(p, index=False, compression="zstd",
-                                                row_group_size=1 << 20))
+    """``df`` to ``path`` with no pandas index, zstd, ``ROW_GROUP`` rows per row group.
+
+    A table of more than one row group is converted to Arrow one row group at a time, so the
+    writer holds one row group's Arrow copy beside the table rather than a copy of all of it
+    (about 1 GB less peak memory for a 5-million-row ticket table). The file's bytes are those of
+    ``df.to_parquet`` (same schema, its pandas metadata included, and the same row groups).
+    """
+    if len(df) <= ROW_GROUP:
+        _atomic_write(path, lambda p: df.to_parquet(p, index=False, compression="zstd",
+                                                    row_group_size=ROW_GROUP))
+        return
+
+    def write(p) -> None:
+        first = pa.Table.from_pandas(df.iloc[:ROW_GROUP], preserve_index=False)
+        with pq.ParquetWriter(p, first.schema, compression="zstd") as writer:
+            writer.write_table(first, row_group_size=ROW_GROUP)
+            del first
+            for a in range(ROW_GROUP, len(df), ROW_GROUP):
+                part = pa.Table.from_pandas(df.iloc[a:a + ROW_GROUP], schema=writer.schema,
+                                            preserve_index=False)
+                writer.write_table(part, row_group_size=ROW_GROUP)
+
+    _atomic_write(path, write)
 
 
 def write_json(obj: dict, path: Path) -> None:
@@ -106,10 +131,11 @@ def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, 
     model.run(progress)
     tables = {"timeseries": model.recorder.timeseries(), "staff": staff_frame(model),
               "customers": customers_frame(model)}
+    # the logs are spent once tabulated: release their compact columns as the tables are built
     if model.recorder.tickets is not None:
-        tables["tickets"] = model.recorder.tickets.frame()
+        tables["tickets"] = model.recorder.tickets.frame(release=True)
     if model.recorder.events is not None:
-        tables["events"] = model.recorder.events.frame()
+        tables["events"] = model.recorder.events.frame(release=True)
     for mech in model.mechanisms:  # mechanisms' own logs (e.g. feedback.parquet)
         if hasattr(mech, "tables"):
             tables.update(mech.tables())

@@ -126,3 +126,17 @@ def test_mechanism_switches_and_headcounts_do_not_reshuffle_the_ticket_stream(th
                                       mechanisms__correlated_problems=False))
     pd.testing.assert_frame_equal(_intrinsic(base, contract.intrinsic),
                                   _intrinsic(tables, contract.intrinsic), check_exact=True)
+
+
+def test_released_ticket_log_gives_the_same_table_once(small_cfg):
+    """``frame(release=True)`` (the output step) builds the same table, then the log is spent."""
+    from model.model import TierSimModel
+
+    model = TierSimModel(small_cfg("tiered", seed=8))
+    model.run()
+    log = model.recorder.tickets
+    kept = log.frame()
+    pd.testing.assert_frame_equal(kept, log.frame(release=True))
+    assert log.chunks == [] and len(log) == len(kept)
+    with pytest.raises(RuntimeError, match="release"):
+        log.frame()
