@@ -561,7 +561,7 @@ def bench_large(sizes: dict, seed: int, default: dict | None) -> dict:
 def sweep_job(seed: int, days: int) -> dict:
     """One run of the sweep: the default scenario through the normal output path (untimed
     parts included: the KPI tables and summary), nothing written to disk."""
-    from model.runio import simulate
+    from model.simulate import simulate
 
     cfg = default_config("tiered", days, min(60, days // 2), seed)
     c0 = time.process_time()

@@ -24,7 +24,7 @@ from joblib import Parallel, delayed
 from scipy.stats import spearmanr
 
 from model.config import Config
-from model.runio import simulate
+from model.simulate import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT.parent / "shared" / "calibration" / "bpic2013.yaml"

@@ -11,6 +11,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from model.config import Config, ConfigError, validate
+from model.pods import check_pods
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF_DIR = str(ROOT / "conf")
@@ -32,7 +33,7 @@ def to_config(cfg: DictConfig) -> Config:
     except OmegaConfBaseException as err:  # e.g. `+org.l1.headcuont=3`: an added unknown key
         key = getattr(err, "full_key", None) or "?"
         raise ConfigError(f"invalid configuration:\n  - {key}: {str(err).splitlines()[0]}") from None
-    return validate(obj)
+    return check_pods(validate(obj))
 
 
 def fail(err: Exception, code: int = 2) -> None:

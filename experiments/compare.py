@@ -27,7 +27,7 @@ from omegaconf import OmegaConf
 from experiments.cli import CONF_DIR, ROOT, fail, register, to_config
 from experiments.stats import N_RESAMPLES, paired_comparison
 from model.config import ConfigError
-from model.runio import simulate, write_run
+from model.simulate import simulate, write_run
 
 DESIGNS = ("tiered", "generalist")
 KPIS = [  # (summary key, label, unit)

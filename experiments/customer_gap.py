@@ -30,7 +30,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from model.config import Config, validate
-from model.runio import simulate
+from model.simulate import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 DESIGNS = ("tiered", "generalist")

@@ -30,7 +30,8 @@ from omegaconf import DictConfig, OmegaConf
 from experiments import callbacks
 from experiments.cli import CONF_DIR, DayProgress, fail, register, to_config
 from model.config import ConfigError
-from model.runio import config_hash, simulate, write_run
+from model.runio import config_hash
+from model.simulate import simulate, write_run
 
 log = logging.getLogger("tiersim")
 

@@ -62,10 +62,11 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from model.config import Config, validate
+from model.frames import staff_frame
 from model.metrics import summarise
 from model.model import TierSimModel
-from model.org import flexible_count
-from model.runio import config_hash, staff_frame, write_json
+from model.pods import flexible_count
+from model.runio import config_hash, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
 POD_SIZE = 8  # [A] a small team, where pooling matters
@@ -151,7 +152,7 @@ def one_run(share: float, turnover: float, omega: float, seed: int, **kw) -> dic
             paid = (model.talent.cost_salary, model.talent.cost_hiring)
     model.finalize()
     tickets, series = model.recorder.tickets.frame(), model.recorder.timeseries()
-    k = summarise(tickets, series, staff_frame(model), cfg)
+    k = summarise(tickets, series, staff_frame(model.staff), cfg)
     t = tickets[(tickets["created_h"] >= warm_h) & tickets["first_start_h"].notna()]
     years = (cfg.sim.horizon_days - cfg.sim.warmup_days) / 365.0
     size = cfg.org.pods.size  # seats; hires keep the leaver's certification

@@ -71,6 +71,7 @@ from omegaconf import DictConfig, OmegaConf  # noqa: E402
 from experiments.cli import CONF_DIR, ROOT, register, to_config  # noqa: E402
 from model.config import Config, ConfigError  # noqa: E402
 from model.model import TierSimModel  # noqa: E402
+from model.sizing import sized_config  # noqa: E402
 
 CUSTOMER_SAMPLE = 60  # customers drawn in the network view
 VIZ_OVERRIDES = ["sim.horizon_days=3650", "sim.progress=false"]  # Play runs up to 10 years
@@ -239,7 +240,10 @@ class VizModel(TierSimModel):
         except (ConfigError, ValueError) as err:
             self.config_error = str(err).replace("invalid configuration:\n  - ", "")
             cfg = build_config({})
-        super().__init__(cfg, collect=True)
+        load = None
+        if cfg.org.staffing == "sized":  # desks sized by a measuring run before the build
+            cfg, load = sized_config(cfg)
+        super().__init__(cfg, collect=True, sizing_load=load)
         self.params = dict(params)
         paying = [c for c in self.customers if getattr(c, "active", True)]  # not prospects
         n = min(CUSTOMER_SAMPLE, len(paying))

@@ -641,13 +641,6 @@ def _cross_checks(cfg: Config, errors: list[str]) -> None:
         elif org.pods.size * org.pods.breadth < regular:
             errors.append(f"org.pods.size x org.pods.breadth = {org.pods.size * org.pods.breadth}: "
                           f"a pod must cover all {regular} non-specialist domains")
-        elif org.staffing == "fixed" and org.pods.size >= 1:
-            from model.org import pod_certifications  # the builder's own rule, checked early
-            try:
-                pod_certifications(tuple(range(regular)), org.pods.size, org.pods.breadth,
-                                   org.pods.flexible_share)
-            except ConfigError as err:
-                errors.append(str(err).split("  - ", 1)[-1])
     if org.design == "pilot":
         names = [s.name for s in cfg.customers.segments]
         if org.pilot.segment not in names:

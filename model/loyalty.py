@@ -76,6 +76,7 @@ from model.customer_graph import (
     edge_table,
     expected_extra,
 )
+from model.frames import customers_frame
 from model.population import CustomerSampler, build_customers
 from model.routing import RESOLVE, SCRIPT_CLOSE
 from model.streams import UniformBuffer
@@ -526,12 +527,10 @@ class Loyalty:
         """``customers`` (the contract columns plus loyalty state), ``renewals`` (one row per
         reconsideration), ``named_requests`` (one row per request by name) and
         ``customer_links`` (the graph among customers who were ever customers)."""
-        from model.runio import customers_frame  # runio imports the model: import when called
-
         out = {"customer_links": self._links()}
         if not self.on:
             return out
-        df = customers_frame(self.model)
+        df = customers_frame(self.model.customers)
         cs, day = self.model.customers, self.model.day
         df["goodwill"] = [x.goodwill for x in cs]
         df["mrr_warmup"] = [x.mrr_warmup for x in cs]

@@ -18,10 +18,11 @@ from model.engine import Engine
 from model.feedback import Feedback
 from model.loyalty import Loyalty
 from model.org import assign_owners, build_org
+from model.pods import check_pods
 from model.population import CustomerSampler, build_customers
 from model.recorder import Recorder
 from model.routing import make_policy
-from model.staffing import Planning, sized_config
+from model.staffing import Planning
 from model.streams import Streams
 from model.talent import Talent
 
@@ -71,12 +72,17 @@ class TierSimModel(mesa.Model):
     records on the engine's own heap.
     """
 
-    def __init__(self, cfg: Config, *, collect: bool = False) -> None:
+    def __init__(self, cfg: Config, *, collect: bool = False,
+                 sizing_load: dict[str, float] | None = None) -> None:
         validate(cfg)
+        check_pods(cfg)
+        if cfg.org.staffing == "sized" and sizing_load is None:
+            raise ValueError("org.staffing=sized: build the model with model.sizing.build_model "
+                             "(or run it with model.simulate.simulate), which sizes the desks "
+                             "before the model is built")
         super().__init__(rng=cfg.seed)
-        self.sizing_load: dict[str, float] = {}  # measured desk loads (org.staffing=sized)
-        if cfg.org.staffing == "sized":
-            cfg, self.sizing_load = sized_config(cfg)
+        # measured desk loads (org.staffing=sized: the desks were sized from them)
+        self.sizing_load: dict[str, float] = dict(sizing_load or {})
         self.cfg = cfg
         self.streams = Streams(cfg.seed)
         self.day = 0

@@ -7,14 +7,13 @@ edges are the hand-off routes, with attribute ``context_loss`` (multiplier on
 
 from __future__ import annotations
 
-import math
-
 import networkx as nx
 import numpy as np
 
 from agents.staff import Role, SupportStaff
-from model.config import Config, ConfigError
+from model.config import Config
 from model.desks import Desk
+from model.pods import pod_certifications, pod_domain_needs
 
 
 class OrgBuilder:
@@ -97,8 +96,6 @@ class OrgBuilder:
         chan = o.engineering.channel_context_loss
         self._engineering_and_specialists()
         pods = []
-        from model.staffing import pod_domain_needs  # staffing imports this module
-
         certs = pod_certifications(self.regular, o.pods.size, o.pods.breadth,
                                    o.pods.flexible_share,
                                    pod_domain_needs(self.cfg, self.model.sizing_load))
@@ -123,69 +120,6 @@ class OrgBuilder:
             self.route("pilot_pod", "engineering", chan)
             self.route("engineering", "pilot_pod", chan)
         self.route("pilot_pod", "l2")  # handing back at the end of the pilot
-
-
-def flexible_count(size: int, share: float) -> int:
-    """Pod members who are flexible: ``share x size`` rounded half up (all of them at 1)."""
-    return size if share >= 1.0 else min(size, int(math.floor(share * size + 0.5)))
-
-
-def pod_certifications(regular: tuple[int, ...], size: int, breadth: int,
-                       flexible_share: float = 1.0,
-                       needs: dict[int, int] | None = None) -> list[tuple[int, ...]]:
-    """The domains each member of a pod is certified in (``org.pods.*``).
-
-    The first ``flexible_count(size, flexible_share)`` members are *flexible*: each is
-    certified in ``breadth`` consecutive domains of the ring of non-specialist domains
-    (member j from domain ``j x breadth``), so together they cover the ring evenly. The others
-    are *specialised* in one domain each, continuing round the ring where the flexible members
-    stopped, so the pod covers as many domains as it can and the specialists spread evenly over
-    the domains. With ``flexible_share = 1`` (the default) every member is flexible, which is
-    the pods of earlier versions. Raises :class:`ConfigError` if the pod leaves a domain
-    uncovered (nobody could take its tickets).
-
-    With ``needs`` (certified people wanted per domain: sized pods, model/staffing.py), each
-    member in turn is certified in the run of consecutive domains that is furthest short of
-    them instead (:func:`certify_by_need`), so a busy domain gets more certified people.
-    """
-    r, b = len(regular), breadth
-    n_flex = flexible_count(size, flexible_share)
-    if needs is not None:
-        certs = certify_by_need(regular, [b] * n_flex + [1] * (size - n_flex), needs)
-    else:
-        certs = [tuple(sorted({regular[(j * b + x) % r] for x in range(b)}))
-                 for j in range(n_flex)]
-        certs += [(regular[(n_flex * b + k) % r],) for k in range(size - n_flex)]
-    if size and len({d for c in certs for d in c}) < r:
-        raise ConfigError(
-            f"invalid configuration:\n  - org.pods.flexible_share = {flexible_share}: with "
-            f"{n_flex} flexible member(s) of breadth {b} and {size - n_flex} specialised, a pod "
-            f"of {size} leaves some of the {r} non-specialist domains uncovered; raise "
-            "org.pods.flexible_share, org.pods.breadth or org.pods.size")
-    return certs
-
-
-def certify_by_need(regular: tuple[int, ...], widths: list[int],
-                    needs: dict[int, int]) -> list[tuple[int, ...]]:
-    """Certify members one by one, member j in ``widths[j]`` consecutive domains of the ring
-    (consecutive, as in the ring rule, so that related-domain learning still links them): the
-    run with the most certified people still missing against ``needs``, then the least
-    covered, then the one nearest to where the previous member's run ended."""
-    r = len(regular)
-    cover = dict.fromkeys(regular, 0)
-    certs, nxt = [], 0
-    for w in widths:
-        def rank(s: int, w: int = w, nxt: int = nxt) -> tuple:
-            run = [regular[(s + x) % r] for x in range(w)]
-            short = sum(max(0, needs.get(d, 0) - cover[d]) for d in run)
-            return -short, sum(cover[d] for d in run), (s - nxt) % r
-        s = min(range(r), key=rank)
-        run = tuple(sorted({regular[(s + x) % r] for x in range(w)}))
-        for d in run:
-            cover[d] += 1
-        certs.append(run)
-        nxt = (s + w) % r
-    return certs
 
 
 def build_org(model, cfg: Config, gen: np.random.Generator) -> OrgBuilder:

@@ -1,4 +1,7 @@
-"""Writing a run directory (DESIGN.md section 10) and its provenance."""
+"""Writing a run directory (DESIGN.md section 10) and its provenance: files only, no model.
+
+``model/simulate.py`` runs a simulation and hands its summary and tables to :func:`write_run`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import os
 import platform
 import subprocess
 import tempfile
-import time
 from importlib import metadata
 from pathlib import Path
 
@@ -17,8 +19,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from model.config import Config, to_dict
-from model.metrics import summarise
-from model.model import TierSimModel
 
 PACKAGES = ("tiersim", "mesa", "numpy", "pandas", "pyarrow", "networkx", "hydra-core")
 
@@ -49,30 +49,6 @@ def git_revision() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return (rev + ("-dirty" if dirty else "")) if rev else "unknown"
-
-
-def staff_frame(model: TierSimModel) -> pd.DataFrame:
-    rows = [{"staff_id": s.unique_id, "role": s.role.value, "hired_day": s.hired_day,
-             "left_day": s.left_day, "exit_reason": s.exit_reason, "promotions": s.promotions,
-             "final_proficiency": s.mean_proficiency(), "salary": s.salary,
-             "tickets_worked": s.tickets_worked, "busy_h": s.busy_h, "level": s.level,
-             "regretted": s.regretted,
-             "desk": s.desk.name if s.desk is not None else ""} for s in model.staff]
-    df = pd.DataFrame(rows)
-    df["left_day"] = df["left_day"].astype("Float64")
-    return df
-
-
-def customers_frame(model: TierSimModel) -> pd.DataFrame:
-    rows = [{"customer_id": c.unique_id, "segment": c.segment, "mrr": c.mrr,
-             "joined_day": c.joined_day, "churned_day": c.churned_day, "episodes": c.episodes,
-             "mean_effort": c.mean_effort, "named_requests": c.named_requests,
-             "owner_changes": c.owner_changes, "pilot_arm": c.pilot_arm,
-             "owner_id": c.owner.unique_id if c.owner is not None else -1, "pod": c.pod}
-            for c in model.customers]
-    df = pd.DataFrame(rows)
-    df["churned_day"] = df["churned_day"].astype("Float64")
-    return df
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -122,42 +98,6 @@ def write_json(obj: dict, path: Path) -> None:
             json.dump(obj, f, indent=2, sort_keys=True, default=str)
             f.write("\n")
     _atomic_write(path, w)
-
-
-def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, pd.DataFrame]]:
-    """Run one simulation; return the model, the summary and the output tables."""
-    t0 = time.perf_counter()
-    model = TierSimModel(cfg)
-    model.run(progress)
-    tables = {"timeseries": model.recorder.timeseries(), "staff": staff_frame(model),
-              "customers": customers_frame(model)}
-    # the logs are spent once tabulated: release their compact columns as the tables are built
-    if model.recorder.tickets is not None:
-        tables["tickets"] = model.recorder.tickets.frame(release=True)
-    if model.recorder.events is not None:
-        tables["events"] = model.recorder.events.frame(release=True)
-    for mech in model.mechanisms:  # mechanisms' own logs (e.g. feedback.parquet)
-        if hasattr(mech, "tables"):
-            tables.update(mech.tables())
-    summary = summarise(tables.get("tickets", _empty_tickets()), tables["timeseries"],
-                        tables["staff"], cfg, customers=tables["customers"])
-    summary.update({"seed": cfg.seed, "design": cfg.org.design, "config_hash": config_hash(cfg),
-                    "version": versions()["tiersim"], "wall_seconds": time.perf_counter() - t0,
-                    "events_processed": model.recorder.n_starts})
-    summary.update({f"initial_headcount_{r}": n for r, n in model.initial_headcount.items()})
-    summary.update(model.pilot_summary())
-    for arm in ("treated", "control"):  # the pilot's cost per good outcome, by arm
-        if f"pilot_{arm}_work_cost" in summary:
-            good = summary.get(f"pilot_{arm}_good_outcomes", 0)
-            summary[f"pilot_{arm}_cost_per_outcome"] = (
-                summary[f"pilot_{arm}_work_cost"] / good if good else float("nan"))
-    summary.update({f"sizing_load_{k}": v for k, v in model.sizing_load.items()})
-    return model, summary, tables
-
-
-def _empty_tickets() -> pd.DataFrame:
-    from model.recorder import TICKET_COLUMNS
-    return pd.DataFrame({c: pd.Series(dtype="float64") for c in TICKET_COLUMNS})
 
 
 def write_run(run_dir: Path, summary: dict, tables: dict[str, pd.DataFrame],

@@ -2,21 +2,9 @@
 
 Two rules, the same for every design, so that no design is favoured by how it is staffed:
 
-* **People needed** for a load of R people at full occupancy (:func:`people_needed`):
-  ``max(R / target_occupancy, R + safety_beta sqrt(R))``, rounded up, at least
-  ``min_headcount``. The square-root term (Borst, Mandelbaum & Reiman 2004) gives small desks
-  the spare capacity that pooling gives large ones; beyond R of about 16 the occupancy target
-  binds.
-* **Initial sizing** (``org.staffing=sized``): a short measuring run of the same configuration,
-  with every desk at twice its configured headcount (so nobody queues) and the talent flows
-  (attrition, promotion, hiring, planning) switched off, measures the working hours each desk
-  spends per working hour of the calendar after its first week. Each desk then gets the people
-  needed for that load (none if it was configured with none); pods share their load
-  equally (``org.pods.size``). A pod is also sized per domain (:func:`sized_pod`): its
-  members queue per domain and each is certified in only ``org.pods.breadth`` of them, so
-  each domain d the pod serves needs ``people_needed(R_d)`` *certified* people, at least
-  ``workforce.planning.min_domain_headcount`` [A], where R_d is the pod's load in d. With
-  ``org.staffing=fixed`` (the default) the configured headcounts are used as they are.
+* **People needed** for a load (:func:`model.pods.people_needed`): the occupancy target, or the
+  square-root staffing rule where that is more (small desks).
+* **Initial sizing** (``org.staffing=sized``): ``model/sizing.py``, before the model is built.
 * **Headcount planning** (``mechanisms.planning``, :class:`Planning`): every
   ``workforce.planning.review_days`` each desk's occupancy over the review period (working
   hours of its members, plus its queue at the review valued at the period's mean hours per
@@ -37,136 +25,13 @@ Koole & Mandelbaum (2002) give 0.80 as the usual occupancy target (range 0.70-0.
 
 from __future__ import annotations
 
-import copy
-import math
 from collections import Counter
 
 from agents.staff import Role
-from model.config import Config, ConfigError
-from model.org import pod_certifications
+from model.pods import people_needed, sized_pod
 
 ROLE_OF_KIND = {"l1": Role.L1, "l2": Role.L2, "engineering": Role.ENGINEER,
                 "specialist": Role.SPECIALIST, "pod": Role.GENERALIST}
-PROBE_SCALE = 2  # the measuring run's headcount multiple: enough that queues stay short
-PROBE_SKIP_DAYS = 7  # the measuring run's empty-and-idle first week, not measured
-
-
-def people_needed(load: float, target: float, beta: float, floor: int = 1) -> int:
-    """People for a load of ``load`` people at full occupancy: the occupancy target, or the
-    square-root staffing rule ``R + beta sqrt(R)`` (Borst, Mandelbaum & Reiman 2004) where that
-    is more (small desks), at least ``floor``."""
-    if load <= 0:
-        return floor
-    return max(floor, math.ceil(max(load / target, load + beta * math.sqrt(load)) - 1e-9))
-
-
-def pod_domain_needs(cfg: Config, load: dict[str, float]) -> dict[int, int] | None:
-    """Certified people each pod needs per domain it serves: ``people_needed`` for the pod's
-    load in the domain (the measured load of all pods over ``org.pods.count``), at least
-    ``workforce.planning.min_domain_headcount``. ``None`` without measured domain loads (fixed
-    staffing)."""
-    pc, count = cfg.workforce.planning, cfg.org.pods.count
-    if count <= 0 or not any(k.startswith("pod_domain_") for k in load):
-        return None
-    regular = cfg.product.domains - (cfg.product.specialist_domains
-                                     if cfg.product.specialist_share > 0 else 0)
-    return {d: people_needed(load.get(f"pod_domain_{d}", 0.0) / count, pc.target_occupancy,
-                             pc.safety_beta, pc.min_domain_headcount) for d in range(regular)}
-
-
-def sized_pod(regular: tuple[int, ...], breadth: int, flexible_share: float,
-              needs: dict[int, int], start: int) -> int:
-    """The smallest pod of at least ``start`` people whose members, certified as the org
-    builder certifies them for these needs (:func:`model.org.pod_certifications`), give every
-    domain ``d`` at least ``needs[d]`` certified people."""
-    for size in range(max(start, 1), 10001):
-        try:
-            certs = pod_certifications(regular, size, breadth, flexible_share, needs)
-        except ConfigError:  # some domain still uncovered: a larger pod
-            continue
-        cover = Counter(d for c in certs for d in c)
-        if all(cover[d] >= n for d, n in needs.items()):
-            return size
-    raise ConfigError(f"invalid configuration:\n  - org.pods.breadth = {breadth}: no pod of up "
-                      f"to 10000 people gives every domain {max(needs.values())} certified "
-                      "people; raise org.pods.breadth or org.pods.flexible_share")
-
-
-# --- initial sizing ----------------------------------------------------------------------------
-def _probe_config(cfg: Config) -> Config:
-    probe = copy.deepcopy(cfg)
-    o, s, m = probe.org, probe.sim, probe.mechanisms
-    o.staffing = "fixed"
-    if o.design == "pilot":  # the pilot pod is a later secondment from L2: size the tiered org
-        o.design = "tiered"
-    for part in (o.l1, o.l2, o.engineering, o.specialists):
-        part.headcount *= PROBE_SCALE
-    o.pods.size *= PROBE_SCALE
-    s.horizon_days = PROBE_SKIP_DAYS + cfg.org.sizing_days
-    s.warmup_days = 0
-    s.record_tickets = s.record_events = s.progress = False
-    m.attrition = m.promotion = m.hiring = m.planning = False
-    return probe
-
-
-def measure_load(cfg: Config) -> dict[str, float]:
-    """People needed at 100 % occupancy, by desk kind: working hours per scheduled hour of one
-    person, from the measuring run (the model, not a formula, so every mechanism's work counts).
-    With pods, also ``pod_domain_<d>``: the pods' load in domain d (their load split by the
-    hours of the pieces they finished in each domain)."""
-    from model.model import TierSimModel  # the model builds its staffing from this module
-
-    model = TierSimModel(_probe_config(cfg))
-    for _ in range(PROBE_SKIP_DAYS):
-        model.step()
-    pod_h: Counter = Counter()
-
-    def pod_work(person, ticket, t: float) -> None:
-        if person.desk is not None and person.desk.kind == "pod":
-            pod_h[ticket.domain] += person.piece_h
-
-    model.engine.work_hooks.append(pod_work)
-    start = {p.unique_id: p.busy_h for p in model.staff}
-    t0 = model.engine.now
-    while model.running:
-        model.step()
-    per_person_h = model.calendar.working_hours(t0, model.engine.now)
-    load: dict[str, float] = {}
-    for desk in model.desks.values():
-        if desk.name == "pilot_pod":
-            continue
-        busy = sum(p.busy_h - start.get(p.unique_id, 0.0) for p in desk.members)
-        load[desk.kind] = load.get(desk.kind, 0.0) + busy / per_person_h
-    total = sum(pod_h.values())
-    for d in (model.pods[0].keys if model.pods else ()):
-        load[f"pod_domain_{d}"] = load["pod"] * pod_h[d] / total if total > 0 else 0.0
-    return load
-
-
-def sized_config(cfg: Config) -> tuple[Config, dict[str, float]]:
-    """``cfg`` with every desk's headcount sized to the target occupancy, and the measured load."""
-    load = measure_load(cfg)
-    target = cfg.workforce.planning.target_occupancy
-    out = copy.deepcopy(cfg)
-    o = out.org
-
-    pc = cfg.workforce.planning
-
-    def need(kind: str, configured: int, share: int = 1) -> int:
-        if configured <= 0:
-            return configured
-        total = people_needed(load.get(kind, 0.0), target, pc.safety_beta, pc.min_headcount)
-        return max(1, math.ceil(total / share))
-
-    o.l1.headcount = need("l1", o.l1.headcount)
-    o.l2.headcount = need("l2", o.l2.headcount)
-    o.engineering.headcount = need("engineering", o.engineering.headcount)
-    o.specialists.headcount = need("specialist", o.specialists.headcount)
-    needs = pod_domain_needs(cfg, load)
-    if cfg.org.design == "generalist" and o.pods.size and needs is not None:
-        o.pods.size = sized_pod(tuple(needs), o.pods.breadth, o.pods.flexible_share, needs,
-                                need("pod", o.pods.size, o.pods.count))
-    return out, load
 
 
 # --- planning over time ------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from omegaconf import OmegaConf
 
 from experiments.cli import register, to_config
 from model.config import Config, ConfigError, validate
-from model.model import TierSimModel
+from model.pods import check_pods
+from model.sizing import build_model
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 GROUPS = ("org", "product", "customers", "workforce", "sim", "regime", "experiment")
@@ -69,7 +70,7 @@ def test_org_regime_experiment_combinations_compose_and_build(org, regime, exper
         assert cfg.org.design == org
     # the model accepts it (validation and construction, no simulated days)
     cfg.customers.count = min(cfg.customers.count, 300)
-    model = TierSimModel(cfg)
+    model = build_model(cfg)
     assert model.staff and model.customers
 
 
@@ -191,4 +192,5 @@ def test_output_roots_are_under_the_repository():
 
 def test_a_pod_that_leaves_a_domain_uncovered_is_a_config_error():
     with pytest.raises((ConfigError, ValueError), match="org.pods.flexible_share = 0.2"):
-        validate(load(["org=generalist", "org.pods.flexible_share=0.2", "org.pods.size=3"]))
+        check_pods(validate(load(["org=generalist", "org.pods.flexible_share=0.2",
+                                  "org.pods.size=3"])))

@@ -32,7 +32,7 @@ from model.loyalty import (
     resting_goodwill,
 )
 from model.model import TierSimModel
-from model.runio import simulate
+from model.simulate import simulate
 
 GARTNER = {"unresolved": 0.27, "high_effort": 0.37, "low_effort": 0.61}
 OTHER_MECHANISMS = ("learning", "attrition", "promotion", "hiring", "feedback")

@@ -8,7 +8,7 @@ import statistics
 import pytest
 
 from model.config import Config
-from model.runio import simulate
+from model.simulate import simulate
 
 SEEDS = (0, 1, 2)
 

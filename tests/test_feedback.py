@@ -29,7 +29,7 @@ import pytest
 
 from model.feedback import Feedback
 from model.model import TierSimModel
-from model.runio import simulate
+from model.simulate import simulate
 from model.tickets import Ticket
 
 # mechanisms that leave the set of tickets alone (kept on in the exact stream comparisons)

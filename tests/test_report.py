@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 from experiments import figures as F
 from experiments import report as R
 from model.config import Config, validate
-from model.runio import simulate, write_run
+from model.simulate import simulate, write_run
 
 DESIGNS = ("tiered", "generalist")
 

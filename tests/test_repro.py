@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from model.config import to_dict
-from model.runio import simulate, write_run
+from model.simulate import simulate, write_run
 
 # summary keys that measure the machine, not the model
 NONDETERMINISTIC_SUMMARY_KEYS = {"wall_seconds"}

@@ -8,10 +8,9 @@ from collections import Counter
 import pytest
 
 from model.config import Config
-from model.model import TierSimModel
-from model.org import pod_certifications
-from model.runio import simulate
-from model.staffing import measure_load, people_needed, pod_domain_needs, sized_config, sized_pod
+from model.pods import people_needed, pod_certifications, pod_domain_needs, sized_pod
+from model.simulate import simulate
+from model.sizing import build_model, measure_load, sized_config
 
 
 def stationary(design: str, days: int, seed: int = 3) -> Config:
@@ -81,7 +80,7 @@ def test_sized_pods_still_cover_every_domain():
 def test_sized_run_is_reproducible():
     cfg = stationary("generalist", 40)
     cfg.org.staffing = "sized"
-    a, b = TierSimModel(cfg), TierSimModel(cfg)
+    a, b = build_model(cfg), build_model(cfg)
     assert a.initial_headcount == b.initial_headcount
     assert a.sizing_load == b.sizing_load
 
@@ -123,7 +122,7 @@ def test_planning_keeps_the_headcount_balance():
     m = cfg.mechanisms
     m.attrition = m.hiring = m.promotion = m.planning = True
     cfg.org.l1.headcount, cfg.org.l2.headcount = 4, 16
-    model = TierSimModel(cfg)
+    model = build_model(cfg)
     start = len(model.staff)
     while model.running:
         model.step()
@@ -158,7 +157,7 @@ def test_sized_pods_certify_every_domain_for_its_load():
     cfg = Config()
     cfg.seed, cfg.org.design, cfg.org.staffing = 3, "generalist", "sized"
     cfg.sim.progress = False
-    model = TierSimModel(cfg)
+    model = build_model(cfg)
     pc = cfg.workforce.planning
     needs = pod_domain_needs(cfg, model.sizing_load)
     assert set(needs) == set(model.pods[0].keys)
@@ -203,7 +202,7 @@ def test_planning_cuts_never_leave_a_pod_domain_below_the_minimum():
     m.attrition = m.hiring = m.promotion = m.planning = True
     cfg.org.pods.count, cfg.org.pods.size, cfg.org.pods.breadth = 2, 8, 2
     cfg.demand.tickets_per_day = 25.0
-    model = TierSimModel(cfg)
+    model = build_model(cfg)
     floor = cfg.workforce.planning.min_domain_headcount
     t = model.talent
     while model.running:

@@ -13,7 +13,7 @@ import pytest
 from agents.staff import Role
 from model.config import Config
 from model.model import TierSimModel
-from model.runio import simulate
+from model.simulate import simulate
 from model.talent import MONTH_DAYS
 
 SEEDS = (0, 1, 2, 3)

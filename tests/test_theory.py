@@ -56,7 +56,7 @@ from theory import (  # noqa: E402
 )
 
 from model.config import Config  # noqa: E402
-from model.runio import simulate  # noqa: E402
+from model.simulate import simulate  # noqa: E402
 
 # ------------------------------------------------------------------------------------------------
 # Reference values, SCIENCE.md section 1

@@ -12,7 +12,7 @@ import pytest
 from experiments import v4_flexibility as v4
 from model.config import ConfigError
 from model.model import TierSimModel
-from model.org import flexible_count, pod_certifications
+from model.pods import flexible_count, pod_certifications
 
 SEEDS = range(8)  # the first half of the experiment's 16 paired seeds (the same runs)
 TOL = 0.02  # s* differences smaller than this count as ties (a tenth of a grid step)

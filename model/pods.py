@@ -1,0 +1,143 @@
+"""Pod rules: which domains each generalist is certified in, and how many people a pod needs.
+
+Used by the org builder (``model/org.py``: certifications at build time), by initial sizing
+(``model/sizing.py``: the smallest pod that covers every domain's need) and by headcount planning
+(``model/staffing.py``: the pod floor a cut may not go under). The rules read only the config, so
+this module stands on the ground floor beside it.
+
+**People needed** for a load of R people at full occupancy (:func:`people_needed`):
+``max(R / target_occupancy, R + safety_beta sqrt(R))``, rounded up, at least ``min_headcount``.
+The square-root term (Borst, Mandelbaum & Reiman 2004) gives small desks the spare capacity that
+pooling gives large ones; beyond R of about 16 the occupancy target binds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from model.config import Config, ConfigError
+
+
+def people_needed(load: float, target: float, beta: float, floor: int = 1) -> int:
+    """People for a load of ``load`` people at full occupancy: the occupancy target, or the
+    square-root staffing rule ``R + beta sqrt(R)`` (Borst, Mandelbaum & Reiman 2004) where that
+    is more (small desks), at least ``floor``."""
+    if load <= 0:
+        return floor
+    return max(floor, math.ceil(max(load / target, load + beta * math.sqrt(load)) - 1e-9))
+
+
+def pod_domain_needs(cfg: Config, load: dict[str, float]) -> dict[int, int] | None:
+    """Certified people each pod needs per domain it serves: ``people_needed`` for the pod's
+    load in the domain (the measured load of all pods over ``org.pods.count``), at least
+    ``workforce.planning.min_domain_headcount``. ``None`` without measured domain loads (fixed
+    staffing)."""
+    pc, count = cfg.workforce.planning, cfg.org.pods.count
+    if count <= 0 or not any(k.startswith("pod_domain_") for k in load):
+        return None
+    regular = cfg.product.domains - (cfg.product.specialist_domains
+                                     if cfg.product.specialist_share > 0 else 0)
+    return {d: people_needed(load.get(f"pod_domain_{d}", 0.0) / count, pc.target_occupancy,
+                             pc.safety_beta, pc.min_domain_headcount) for d in range(regular)}
+
+
+def sized_pod(regular: tuple[int, ...], breadth: int, flexible_share: float,
+              needs: dict[int, int], start: int) -> int:
+    """The smallest pod of at least ``start`` people whose members, certified as the org
+    builder certifies them for these needs (:func:`pod_certifications`), give every
+    domain ``d`` at least ``needs[d]`` certified people."""
+    for size in range(max(start, 1), 10001):
+        try:
+            certs = pod_certifications(regular, size, breadth, flexible_share, needs)
+        except ConfigError:  # some domain still uncovered: a larger pod
+            continue
+        cover = Counter(d for c in certs for d in c)
+        if all(cover[d] >= n for d, n in needs.items()):
+            return size
+    raise ConfigError(f"invalid configuration:\n  - org.pods.breadth = {breadth}: no pod of up "
+                      f"to 10000 people gives every domain {max(needs.values())} certified "
+                      "people; raise org.pods.breadth or org.pods.flexible_share")
+
+
+def flexible_count(size: int, share: float) -> int:
+    """Pod members who are flexible: ``share x size`` rounded half up (all of them at 1)."""
+    return size if share >= 1.0 else min(size, int(math.floor(share * size + 0.5)))
+
+
+def pod_certifications(regular: tuple[int, ...], size: int, breadth: int,
+                       flexible_share: float = 1.0,
+                       needs: dict[int, int] | None = None) -> list[tuple[int, ...]]:
+    """The domains each member of a pod is certified in (``org.pods.*``).
+
+    The first ``flexible_count(size, flexible_share)`` members are *flexible*: each is
+    certified in ``breadth`` consecutive domains of the ring of non-specialist domains
+    (member j from domain ``j x breadth``), so together they cover the ring evenly. The others
+    are *specialised* in one domain each, continuing round the ring where the flexible members
+    stopped, so the pod covers as many domains as it can and the specialists spread evenly over
+    the domains. With ``flexible_share = 1`` (the default) every member is flexible, which is
+    the pods of earlier versions. Raises :class:`ConfigError` if the pod leaves a domain
+    uncovered (nobody could take its tickets).
+
+    With ``needs`` (certified people wanted per domain: sized pods, model/sizing.py), each
+    member in turn is certified in the run of consecutive domains that is furthest short of
+    them instead (:func:`certify_by_need`), so a busy domain gets more certified people.
+    """
+    r, b = len(regular), breadth
+    n_flex = flexible_count(size, flexible_share)
+    if needs is not None:
+        certs = certify_by_need(regular, [b] * n_flex + [1] * (size - n_flex), needs)
+    else:
+        certs = [tuple(sorted({regular[(j * b + x) % r] for x in range(b)}))
+                 for j in range(n_flex)]
+        certs += [(regular[(n_flex * b + k) % r],) for k in range(size - n_flex)]
+    if size and len({d for c in certs for d in c}) < r:
+        raise ConfigError(
+            f"invalid configuration:\n  - org.pods.flexible_share = {flexible_share}: with "
+            f"{n_flex} flexible member(s) of breadth {b} and {size - n_flex} specialised, a pod "
+            f"of {size} leaves some of the {r} non-specialist domains uncovered; raise "
+            "org.pods.flexible_share, org.pods.breadth or org.pods.size")
+    return certs
+
+
+def certify_by_need(regular: tuple[int, ...], widths: list[int],
+                    needs: dict[int, int]) -> list[tuple[int, ...]]:
+    """Certify members one by one, member j in ``widths[j]`` consecutive domains of the ring
+    (consecutive, as in the ring rule, so that related-domain learning still links them): the
+    run with the most certified people still missing against ``needs``, then the least
+    covered, then the one nearest to where the previous member's run ended."""
+    r = len(regular)
+    cover = dict.fromkeys(regular, 0)
+    certs, nxt = [], 0
+    for w in widths:
+        def rank(s: int, w: int = w, nxt: int = nxt) -> tuple:
+            run = [regular[(s + x) % r] for x in range(w)]
+            short = sum(max(0, needs.get(d, 0) - cover[d]) for d in run)
+            return -short, sum(cover[d] for d in run), (s - nxt) % r
+        s = min(range(r), key=rank)
+        run = tuple(sorted({regular[(s + x) % r] for x in range(w)}))
+        for d in run:
+            cover[d] += 1
+        certs.append(run)
+        nxt = (s + w) % r
+    return certs
+
+
+def regular_domains(cfg: Config) -> tuple[int, ...]:
+    """The product's non-specialist domains (the ones pods serve)."""
+    p = cfg.product
+    return tuple(range(p.domains - (p.specialist_domains if p.specialist_share > 0 else 0)))
+
+
+def check_pods(cfg: Config) -> Config:
+    """Raise :class:`ConfigError` if a fixed-staffing generalist pod, certified by the builder's
+    own rule, would leave a non-specialist domain uncovered (checked before anything is built);
+    else return ``cfg``. The config's own range and cross checks (:func:`model.config.validate`)
+    come first."""
+    o = cfg.org
+    regular = regular_domains(cfg)
+    if (o.design != "generalist" or o.staffing != "fixed" or o.pods.size < 1
+            or o.pods.breadth > len(regular) or o.pods.size * o.pods.breadth < len(regular)):
+        return cfg  # nothing to build, or the config's own checks already refuse it
+    pod_certifications(regular, o.pods.size, o.pods.breadth, o.pods.flexible_share)
+    return cfg

@@ -1,0 +1,57 @@
+"""One run end to end: validate, size, build, run, summarise (and, with :func:`write_run`, write).
+
+The top floor of ``model/``: it imports the sizing probe, the model, the metrics and the run
+writer; nothing in ``model/`` imports it. Front ends (``experiments/``) and tests call
+:func:`simulate`.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from model.config import Config
+from model.frames import customers_frame, staff_frame
+from model.metrics import summarise
+from model.model import TierSimModel
+from model.recorder import TICKET_COLUMNS
+from model.runio import config_hash, versions, write_run
+from model.sizing import build_model
+
+__all__ = ["simulate", "write_run"]
+
+
+def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, pd.DataFrame]]:
+    """Run one simulation; return the model, the summary and the output tables."""
+    t0 = time.perf_counter()
+    model = build_model(cfg)
+    model.run(progress)
+    tables = {"timeseries": model.recorder.timeseries(), "staff": staff_frame(model.staff),
+              "customers": customers_frame(model.customers)}
+    # the logs are spent once tabulated: release their compact columns as the tables are built
+    if model.recorder.tickets is not None:
+        tables["tickets"] = model.recorder.tickets.frame(release=True)
+    if model.recorder.events is not None:
+        tables["events"] = model.recorder.events.frame(release=True)
+    for mech in model.mechanisms:  # mechanisms' own logs (e.g. feedback.parquet)
+        if hasattr(mech, "tables"):
+            tables.update(mech.tables())
+    summary = summarise(tables.get("tickets", _empty_tickets()), tables["timeseries"],
+                        tables["staff"], cfg, customers=tables["customers"])
+    summary.update({"seed": cfg.seed, "design": cfg.org.design, "config_hash": config_hash(cfg),
+                    "version": versions()["tiersim"], "wall_seconds": time.perf_counter() - t0,
+                    "events_processed": model.recorder.n_starts})
+    summary.update({f"initial_headcount_{r}": n for r, n in model.initial_headcount.items()})
+    summary.update(model.pilot_summary())
+    for arm in ("treated", "control"):  # the pilot's cost per good outcome, by arm
+        if f"pilot_{arm}_work_cost" in summary:
+            good = summary.get(f"pilot_{arm}_good_outcomes", 0)
+            summary[f"pilot_{arm}_cost_per_outcome"] = (
+                summary[f"pilot_{arm}_work_cost"] / good if good else float("nan"))
+    summary.update({f"sizing_load_{k}": v for k, v in model.sizing_load.items()})
+    return model, summary, tables
+
+
+def _empty_tickets() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="float64") for c in TICKET_COLUMNS})
