@@ -19,7 +19,19 @@ class Customer(mesa.Agent):
         owner: the named owner (a staff agent) in owned designs, else ``None``.
         pod: index of the owning pod in owned designs, else -1.
         pilot_arm: ``"treated"``, ``"control"`` or ``""``.
+
+    The state a mechanism keeps on each customer (goodwill, renewal review, relationships …)
+    is declared by that mechanism (``customer_state``, ``model/mechanism.py``) and set from
+    :attr:`declared` at birth.
     """
+
+    #: attribute -> factory ``f(customer)`` of its initial value, declared by mechanisms
+    declared: dict = {}
+
+    @classmethod
+    def declare_state(cls, state: dict) -> None:
+        """Add per-customer state a mechanism keeps (attribute -> factory of the initial value)."""
+        cls.declared = {**cls.declared, **state}
 
     def __init__(self, model: mesa.Model, segment: str, mrr: float, activity: float,
                  usage: np.ndarray, joined_day: int = 0) -> None:
@@ -37,19 +49,9 @@ class Customer(mesa.Agent):
         self.episodes = 0
         self.effort_sum = 0.0
         self.named_requests = 0
-        # loyalty state (model/loyalty.py; left at these values with mechanisms.customers off)
-        self.active = True  # a paying customer now (a prospect is False until it joins)
-        self.source = "initial"  # or "acquired" (sales), "referral"
-        self.goodwill = float("nan")  # P(stay | the customer reconsiders the vendor)
-        self.review_day = 0  # day of the 30-day month of this customer's renewal review
-        self.mrr_warmup = float("nan")  # MRR at the end of the warm-up (the NRR cohort)
         self.owner_since = joined_day
-        self.last_episode = ""  # category of the latest episode (unresolved / high / low)
-        self.last_episode_day = -1
-        self.episode_counts = {"unresolved": 0, "high_effort": 0, "low_effort": 0}
-        # staff agent -> log2(s) + day / h at the last contact: every relationship fades at the
-        # same rate, so the largest value is the strongest relationship on any day
-        self.relations: dict = {}
+        for name, make in self.declared.items():
+            setattr(self, name, make(self))
 
     # --- relationships (strength s in [0, 1] fades with half-life h days) -------------------
     def strength(self, person, day: int, h: float) -> float:

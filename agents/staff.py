@@ -22,11 +22,24 @@ class SupportStaff(mesa.Agent):
     Attributes:
         role: tier or job family (:class:`Role`).
         desk: the desk (team or pod) whose queues this person serves.
-        proficiency: per product domain, in [0, 1] (1 = expert). Constant in this version.
+        proficiency: per product domain, in [0, 1] (1 = expert); it changes with work when the
+            learning mechanism is on (``model/talent.py``).
         certified: domains this person takes tickets in (all domains for tiered roles).
         salary: loaded annual salary.
         ticket: the ticket in hand, or ``None`` when idle.
+
+    The state the engine reads (hours worked, the mentoring slowdown, a pending quit) is listed
+    here; the state a mechanism keeps on each person is declared by that mechanism
+    (``staff_state``, ``model/mechanism.py``) and set from :attr:`declared` at birth.
     """
+
+    #: attribute -> factory ``f(person)`` of its initial value, declared by mechanisms
+    declared: dict = {}
+
+    @classmethod
+    def declare_state(cls, state: dict) -> None:
+        """Add per-person state a mechanism keeps (attribute -> factory of the initial value)."""
+        cls.declared = {**cls.declared, **state}
 
     def __init__(self, model: mesa.Model, role: Role, proficiency: np.ndarray,
                  certified: tuple[int, ...], salary: float, hired_day: int = 0) -> None:
@@ -43,25 +56,15 @@ class SupportStaff(mesa.Agent):
         self.desk_keys: tuple[int, ...] = ()
         self.home_desk = None
         self.ticket = None
-        # talent state (model/talent.py)
-        self.level = 0  # generalist growth in place: 0 junior, 1 senior, 2 lead
-        self.last_promotion_day = hired_day
-        self.asymptote = 1.0  # personal ceiling of proficiency
-        self.tau = 1.0  # tickets to cover 63 % of the gap to the ceiling
-        self.experience: list[float] = [0.0] * len(proficiency)  # tickets' worth, per domain
-        self.month_busy_h = 0.0
-        self.month_domains: set[int] = set()
-        self.mentor = None
-        self.mentor_until = -1  # day until which the mentor speeds this person's ramp
-        self.mentee_until = -1  # day until which this person mentors a newcomer
+        # read and written by the engine
+        self.month_busy_h = 0.0  # hours worked this month (burnout)
         self.slowdown = 1.0  # handle-time factor while mentoring (capacity taken)
         self.leaving = False  # quit while holding a ticket: leaves when it is done
-        self.regretted = False
-        self.predecessor = None
-        self.prev_desk = None
         self.busy_h = 0.0  # hours spent working tickets
         self.piece_h = 0.0  # hours of the piece of work in hand (or last finished)
         self.tickets_worked = 0
+        for name, make in self.declared.items():
+            setattr(self, name, make(self))
 
     @property
     def busy(self) -> bool:

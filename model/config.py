@@ -125,7 +125,7 @@ class CustomerGraphConfig:
 
 @dataclass
 class GoodwillConfig:
-    """Goodwill g in [0, 1] (model/loyalty.py): the probability that the customer stays when
+    """Goodwill g in [0, 1] (model/customers.py): the probability that the customer stays when
     they reconsider the vendor. Each closed issue episode pulls g toward the stay probability of
     its category (Gartner survey: unresolved 0.27, high effort 0.37, low effort 0.61)."""
 
@@ -199,7 +199,7 @@ class CustomerGrowthConfig:
 @dataclass
 class CustomersConfig:
     """Customer population; loyalty (``mechanisms.customers``) and correlated problems
-    (``mechanisms.correlated_problems``) on the customer graph (model/loyalty.py)."""
+    (``mechanisms.correlated_problems``) on the customer graph (model/correlated.py)."""
 
     count: int = _f(1500, range=(1, 10_000_000))
     segments: list[SegmentConfig] = field(default_factory=_default_segments,

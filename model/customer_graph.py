@@ -5,7 +5,7 @@ have, prospects included). ``customers.graph.agency_share`` of the accounts are 
 ``sub_account_share`` are sub-accounts, each attached to one agency (edge ``kind="agency"``):
 an agency runs its sub-accounts' setups. *Similarity* links (``kind="similar"``) join customers
 whose main product domain (largest usage share) is the same: ``similarity_degree x m / 2``
-random pairs within a group of m. Word of mouth (model/loyalty.py) travels along every link.
+random pairs within a group of m. Word of mouth (model/customers.py) travels along every link.
 
 **Correlated problems.** A shared root cause hits linked customers together. When a ticket of
 class k reaches customer c at time t (it was drawn *and* kept by the demand filters), each

@@ -41,7 +41,7 @@ class DayArrivals:
 class Demand:
     """Draws each day's tickets."""
 
-    def __init__(self, cfg: Config, catalogue: Catalogue, sampler: CustomerSampler,
+    def __init__(self, cfg: Config, catalogue: Catalogue, sampler: CustomerSampler | None,
                  demand_gen: np.random.Generator, ticket_gen: np.random.Generator) -> None:
         d, p = cfg.demand, cfg.product
         self.cat, self.sampler = catalogue, sampler
@@ -68,6 +68,8 @@ class Demand:
         # f(day, raw_cols, keep, times, cols) -> (times, cols): tickets a mechanism adds to the
         # day (correlated problems), given the drawn columns before filtering and the kept ones.
         self.injectors: list = []
+        # f(times, cols): the day's final arrivals, after filters and injectors (episodes open)
+        self.arrival_hooks: list = []
 
     def day(self, day: int) -> DayArrivals:
         rates = self.base_rate * self.scale * self.day_w[day % 7] * self.hour_w
@@ -85,6 +87,8 @@ class Demand:
             times = times[keep]
         for f in self.injectors:
             times, cols = f(day, raw, keep, times, cols)
+        for f in self.arrival_hooks:
+            f(times, cols)
         arr = DayArrivals(times.tolist(), cols, self.next_id)
         self.next_id += len(arr)
         return arr

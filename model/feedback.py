@@ -44,6 +44,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from model.mechanism import Hooks, Mechanism
 from model.routing import RESOLVE
 from model.streams import UniformBuffer
 
@@ -73,7 +74,7 @@ def _is_active(customer) -> bool:
     return customer.churned_day is None and getattr(customer, "active", True)
 
 
-class Feedback:
+class Feedback(Mechanism):
     """The feedback loop of one run: hooks into the engine and the demand, and a daily process.
 
     Attributes:
@@ -84,10 +85,12 @@ class Feedback:
         log: one dict per fix shipped, snippet and workflow written (the ``feedback`` table).
     """
 
+    switch = "feedback"
+
     def __init__(self, model) -> None:
+        super().__init__(model)
         f = model.cfg.feedback
         cat = model.catalogue
-        self.model = model
         self.rho = f.signal_retention_per_handoff
         self.script_s = f.script_signal_factor
         self.decay = 0.5 ** (1.0 / f.evidence_half_life_days)
@@ -125,10 +128,13 @@ class Feedback:
         self.window: deque[int] = deque(maxlen=WINDOW_DAYS)
         self.active = sum(1 for c in model.customers if _is_active(c))
         self._reset_day()
-        model.engine.plan_hooks.append(self.on_plan)
-        model.engine.work_hooks.append(self.on_work)
-        model.engine.close_hooks.append(self.on_close)
-        model.demand.filters.append(self.keep)
+
+    def install(self, hooks: Hooks) -> None:
+        """Workflows and snippets written during work; signals at each close; prevention."""
+        hooks.plan.append(self.on_plan)
+        hooks.work.append(self.on_work)
+        hooks.close.append(self.on_close)
+        hooks.demand_filters.append(self.keep)
 
     def _reset_day(self) -> None:
         self.n_signals = 0
@@ -331,6 +337,11 @@ class Feedback:
         data = {c: [r[c] for r in self.log] for c in LOG_COLUMNS}
         return {"feedback": pd.DataFrame({c: pd.array(v, dtype=_LOG_DTYPES[c])
                                           for c, v in data.items()})}
+
+    @staticmethod
+    def kpis(tables: dict[str, pd.DataFrame], cfg) -> dict:
+        """:func:`feedback_kpis` of the run (zeros and ``nan`` with the loop off)."""
+        return feedback_kpis(tables["timeseries"], cfg.sim.warmup_days)
 
 
 def feedback_kpis(series: pd.DataFrame, warmup_day: int) -> dict:

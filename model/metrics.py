@@ -1,15 +1,18 @@
-"""KPIs as pure functions of a run's logs (post warm-up unless the name says otherwise)."""
+"""KPIs as pure functions of a run's logs (post warm-up unless the name says otherwise).
+
+The flow, staff, cost and utilisation KPIs are here; each mechanism's own KPIs are its
+``Mechanism.kpis`` function (``model/mechanism.py``), which :func:`summarise` is handed and runs.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
 from agents.staff import Role
-from model.feedback import feedback_kpis
-from model.loyalty import customer_kpis
 
 
 def _mean(s: pd.Series) -> float:
@@ -101,24 +104,6 @@ def cost_kpis(series: pd.DataFrame, warmup_day: int, resolved: int, good: int,
     }
 
 
-def pilot_kpis(tickets: pd.DataFrame, start_h: float, end_h: float) -> dict:
-    """Treated vs control segment during the pilot window (tickets created inside it)."""
-    w = tickets[(tickets["created_h"] >= start_h) & (tickets["created_h"] < end_h)]
-    out = {}
-    for arm in ("treated", "control"):
-        a = w[w["pilot_arm"] == arm]
-        r = a[a["resolved_h"].notna()]
-        out[f"pilot_{arm}_tickets"] = int(len(a))
-        out[f"pilot_{arm}_mean_resolution_h"] = _mean(r["resolution_h"])
-        out[f"pilot_{arm}_explanations_per_ticket"] = _mean(r["explanations"])
-        out[f"pilot_{arm}_handoffs_per_ticket"] = _mean(r["handoffs"])
-        out[f"pilot_{arm}_stalled_share"] = _mean(a["stalled"])
-        out[f"pilot_{arm}_named_request_share"] = _mean(a["named_request"])
-        out[f"pilot_{arm}_honoured_share"] = _mean(a.loc[a["named_request"], "honoured"])
-        out[f"pilot_{arm}_good_outcomes"] = int((r["reopened"] == 0).sum())
-    return out
-
-
 def utilisation(series: pd.DataFrame, warmup_day: int, hours_per_day: float) -> dict:
     """Share of paid shift hours spent working tickets, by role (post warm-up), using the
     daily headcount on the floor."""
@@ -133,29 +118,47 @@ def utilisation(series: pd.DataFrame, warmup_day: int, hours_per_day: float) -> 
 
 
 def summarise(tickets: pd.DataFrame, series: pd.DataFrame, staff: pd.DataFrame, cfg,
-              customers: pd.DataFrame | None = None) -> dict:
-    """The flat ``summary.json`` KPIs (DESIGN.md section 10)."""
+              customers: pd.DataFrame | None = None,
+              mechanism_kpis: Iterable[Callable[[dict, object], dict]] = ()) -> dict:
+    """The flat ``summary.json`` KPIs (DESIGN.md section 10).
+
+    ``mechanism_kpis`` are the mechanisms' KPI functions ``f(tables, cfg) -> dict`` (the model's
+    catalogue: ``[m.kpis for m in model.MECHANISMS]``); they see the tables ``tickets``,
+    ``timeseries``, ``staff`` and ``customers``. A mechanism's ``churned_revenue`` enters the cost
+    per outcome.
+    """
     sim = cfg.sim
     warm_h = 24.0 * sim.warmup_days
     k = ticket_kpis(tickets, warm_h)
     k.update(staff_kpis(staff, series, sim.warmup_days))
-    cust = customer_kpis(customers, series, cfg)  # {} with the customers mechanism off
+    tables = {"tickets": tickets, "timeseries": series, "staff": staff, "customers": customers}
+    mech: dict = {}
+    for kpis in mechanism_kpis:
+        mech.update(kpis(tables, cfg))
     k.update(cost_kpis(series, sim.warmup_days, k["tickets_resolved"], k["good_outcomes"],
-                       cust.get("churned_revenue", 0.0)))
+                       mech.get("churned_revenue", 0.0)))
     k["customer_churn_annual"] = 0.0
     k["retained_mrr_share"] = 1.0
-    k.update(cust)
-    if cust.get("customers_end"):  # support cost plus churned revenue, per retained customer
-        k["cost_per_retained_customer"] = (k["cost_total"] + cust["churned_revenue"]) / cust[
+    k.update(mech)
+    if mech.get("customers_end"):  # support cost plus churned revenue, per retained customer
+        k["cost_per_retained_customer"] = (k["cost_total"] + mech["churned_revenue"]) / mech[
             "customers_end"]
-    k.update(feedback_kpis(series, sim.warmup_days))  # zeros / None with the feedback loop off
     if sim.calendar == "always":
         per_day = 24.0
     else:
         per_day = (sim.business_hours[1] - sim.business_hours[0]) * len(sim.workdays) / 7.0
     k.update(utilisation(series, sim.warmup_days, per_day))
-    if cfg.org.design == "pilot":
-        p = cfg.org.pilot
-        k.update(pilot_kpis(tickets, 24.0 * p.start_day, 24.0 * (p.start_day + p.duration_days)))
     return {key: (None if isinstance(v, float) and not np.isfinite(v) else v)
             for key, v in k.items()}
+
+
+def pilot_cost_per_outcome(summary: dict) -> dict:
+    """The pilot's work cost per good outcome, by arm (``pilot_<arm>_cost_per_outcome``), from
+    the summary's ``pilot_<arm>_work_cost`` and ``pilot_<arm>_good_outcomes``."""
+    out = {}
+    for arm in ("treated", "control"):
+        if f"pilot_{arm}_work_cost" in summary:
+            good = summary.get(f"pilot_{arm}_good_outcomes", 0)
+            out[f"pilot_{arm}_cost_per_outcome"] = (
+                summary[f"pilot_{arm}_work_cost"] / good if good else float("nan"))
+    return out

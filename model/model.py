@@ -13,11 +13,15 @@ from agents.staff import Role, SupportStaff
 from model.calendar import make_calendar
 from model.catalogue import build_catalogue
 from model.config import Config, validate
+from model.correlated import Correlated
+from model.customers import Customers
 from model.demand import Demand
 from model.engine import Engine
 from model.feedback import Feedback
-from model.loyalty import Loyalty
+from model.mechanism import Hooks, declare_agent_state
+from model.network import CustomerNetwork
 from model.org import assign_owners, build_org
+from model.pilot import Pilot
 from model.pods import check_pods
 from model.population import CustomerSampler, build_customers
 from model.recorder import Recorder
@@ -25,6 +29,11 @@ from model.routing import make_policy
 from model.staffing import Planning
 from model.streams import Streams
 from model.talent import Talent
+
+#: The mechanisms, in the order of their end-of-day processes and of their daily columns. Each
+#: is built when its switch is on (``Mechanism.enabled``); every one's KPI function runs.
+MECHANISMS = (Pilot, Talent, Planning, Correlated, Customers, Feedback)
+declare_agent_state(MECHANISMS)
 
 
 @contextmanager
@@ -52,24 +61,20 @@ class TierSimModel(mesa.Model):
 
     1. ``_draw_demand`` — today's tickets, from the ``demand`` and ``tickets`` streams
        (identical across designs for one seed);
-    2. ``_org_changes`` — dated org changes (the pilot pod forms and later hands back);
+    2. ``_morning`` — dated changes before work starts (the ``morning`` hooks: the pilot pod
+       forms and later hands back);
     3. ``_work_tickets`` — the engine works every ticket event until midnight: arrivals, starts,
        completions, hand-offs, customer replies, reopenings, shift starts;
-    4. ``_daily_processes`` — each mechanism's end-of-day process, in a fixed order: talent
-       (forgetting, attrition reviews, promotions, hiring), headcount planning, customers (renewals, churn, word of
-       mouth), feedback (product planning, fixes shipping); monthly and quarterly work runs on
-       its day inside each;
+    4. ``_daily_processes`` — each mechanism's end-of-day process, in the order of
+       ``MECHANISMS``: talent (payroll, forgetting, attrition reviews, promotions, hiring),
+       headcount planning, customers (renewals, churn, word of mouth), feedback (product
+       planning, fixes shipping); monthly and quarterly work runs on its day inside each;
     5. ``_record_day`` — one row of the daily series (and Mesa's DataCollector, for the viz).
 
-    Mechanisms plug in as objects with ``day(model)`` (end-of-day work) and ``series()``
-    (their columns of the daily row), plus engine hooks (``Engine.plan_hooks``: extra hours for
-    a piece of work starting; ``Engine.work_hooks``: a piece of work finished; ``Engine.close_hooks``: a ticket closed for good) and demand filters
-    (``Demand.filters``: tickets that product fixes or workflows prevent), ``Engine.intake_hooks``
-    (a new ticket's preferred person: requests by name), ``Demand.injectors`` (tickets added to a
-    day: correlated problems) and ``Policy.repeat_odds`` (relationships scale repeat contacts).
-
-    Staff and customers are Mesa agents updated by direct calls from the engine; tickets are
-    records on the engine's own heap.
+    Mechanisms follow one contract (``model/mechanism.py``): each is built from the model,
+    then registers on the run's :class:`~model.mechanism.Hooks`, which the engine, the demand,
+    the desks, the routing policy and the talent market read. Staff and customers are Mesa
+    agents updated by direct calls from the engine; tickets are records on the engine's own heap.
     """
 
     def __init__(self, cfg: Config, *, collect: bool = False,
@@ -102,22 +107,23 @@ class TierSimModel(mesa.Model):
         self.engine.desks = list(self.desks.values())
         if cfg.org.design == "generalist":
             assign_owners(self.customers, self.pods, cfg.org.ownership == "named")
-        self.pilot_work = {"treated": [0.0, 0.0], "control": [0.0, 0.0]}  # [hours, $]
-        if cfg.org.design == "pilot":
-            self._choose_pilot_arms()
-            self.engine.work_hooks.append(self._pilot_work)
         self.engine.policy = make_policy(cfg.org.design, self)
-        self.demand = Demand(cfg, self.catalogue, CustomerSampler(self.customers, cfg.product.domains),
-                             self.streams["demand"], self.streams["tickets"])
-        self.talent = Talent(self)
-        self.mechanisms: list = [self.talent]  # end-of-day processes, in schedule order
-        if cfg.mechanisms.planning:  # headcount plans follow occupancy (model/staffing.py)
-            self.mechanisms.append(Planning(self))
+        self.demand = Demand(cfg, self.catalogue, None, self.streams["demand"],
+                             self.streams["tickets"])
+        self.hooks = self._hooks()
+        self.network = (CustomerNetwork(self, Customers.enabled(cfg))
+                        if Customers.enabled(cfg) or Correlated.enabled(cfg) else None)
+        self.mechanisms: list = []  # built in schedule order; each then installs its hooks
+        for kind in MECHANISMS:
+            if kind.enabled(cfg):
+                mech = kind(self)
+                if kind.name:  # reachable by name for the mechanisms built after it
+                    setattr(self, kind.name, mech)
+                self.mechanisms.append(mech)
+        for mech in self.mechanisms:
+            mech.install(self.hooks)
+        self._apply_hooks()
         self.initial_headcount = {r.value: n for r, n in self.headcount.items()}
-        if cfg.mechanisms.customers or cfg.mechanisms.correlated_problems:
-            self.mechanisms.append(Loyalty(self))  # customers and networks (model/loyalty.py)
-        if cfg.mechanisms.feedback:  # last: product planning runs after talent and customers
-            self.mechanisms.append(Feedback(self))
         self.datacollector = mesa.DataCollector(model_reporters={
             "backlog": lambda m: m.engine.open_tickets,
             "resolved_today": lambda m: m.recorder.series[-1]["tickets_resolved"]
@@ -130,7 +136,7 @@ class TierSimModel(mesa.Model):
     def step(self) -> None:
         """One calendar day (phases in the class docstring)."""
         self._draw_demand()
-        self._org_changes()
+        self._morning()
         self._work_tickets()
         self._daily_processes()
         self._record_day()
@@ -142,14 +148,9 @@ class TierSimModel(mesa.Model):
         self.engine.arrivals = self.demand.day(self.day)
         self.engine.schedule_shifts(self.day)
 
-    def _org_changes(self) -> None:
-        p = self.cfg.org.pilot
-        if self.cfg.org.design != "pilot":
-            return
-        if self.day == p.start_day:
-            self._start_pilot()
-        elif self.day == p.start_day + p.duration_days:
-            self._end_pilot()
+    def _morning(self) -> None:
+        for hook in self.hooks.morning:
+            hook(self.day)
 
     def _work_tickets(self) -> None:
         self.engine.run_until(24.0 * (self.day + 1))
@@ -200,59 +201,35 @@ class TierSimModel(mesa.Model):
             t.resolver = None
             self.recorder.tickets.append(self.recorder.row(t))
 
-    # --- pilot ------------------------------------------------------------------------------
-    def _choose_pilot_arms(self) -> None:
-        p = self.cfg.org.pilot
-        seg = [c for c in self.customers if c.segment == p.segment]
-        u = self.streams["customers"].random(len(seg))
-        for c, x in zip(seg, u, strict=True):
-            c.pilot_arm = "treated" if x < p.treated_share else "control"
+    # --- hooks -----------------------------------------------------------------------------
+    def _hooks(self) -> Hooks:
+        """The run's hook registry; the engine and the demand read its lists."""
+        hooks = Hooks()
+        e, d = self.engine, self.demand
+        e.plan_hooks, e.work_hooks, e.close_hooks = hooks.plan, hooks.work, hooks.close
+        e.intake_hooks = hooks.intake
+        d.filters, d.injectors, d.arrival_hooks = (hooks.demand_filters, hooks.demand_injectors,
+                                                   hooks.arrivals)
+        return hooks
 
-    def _pilot_work(self, person, ticket, t: float) -> None:
-        """Work hook (pilot design): hours and their salary value spent on each arm's tickets
-        created inside the pilot window (salary / paid hours a year: idle time not counted)."""
-        arm = ticket.customer.pilot_arm
-        p = self.cfg.org.pilot
-        if arm not in self.pilot_work or not 24.0 * p.start_day <= ticket.created_h < 24.0 * (
-                p.start_day + p.duration_days):
-            return
-        acc = self.pilot_work[arm]
-        acc[0] += person.piece_h
-        acc[1] += person.piece_h * person.salary / self.talent.paid_h_per_year
+    def _apply_hooks(self) -> None:
+        """What the mechanisms registered that is set once: the demand's population and rate,
+        how many requests by name a person holds, the routing policy's odds hook."""
+        h = self.hooks
+        self.demand.sampler = CustomerSampler(h.population if h.population is not None
+                                              else self.customers, self.cfg.product.domains)
+        self.demand.scale = h.demand_scale()
+        for desk in self.desks.values():
+            if desk.kind in h.hold_named:
+                desk.hold_cap = h.hold_named[desk.kind]
+        self.engine.policy.repeat_odds = h.repeat_odds
 
-    def pilot_summary(self) -> dict:
-        """Per-arm work cost of the pilot window (``pilot_<arm>_work_hours``, ``_work_cost``, and
-        ``_cost_per_head``: the hours-weighted loaded salary of the people who did the work)."""
-        if self.cfg.org.design != "pilot":
-            return {}
-        out = {}
-        for arm, (hours, cost) in self.pilot_work.items():
-            out[f"pilot_{arm}_work_hours"] = hours
-            out[f"pilot_{arm}_work_cost"] = cost
-            out[f"pilot_{arm}_cost_per_head"] = (cost / hours * self.talent.paid_h_per_year
-                                                 if hours > 0 else float("nan"))
+    def summary(self) -> dict:
+        """Run-level figures only the live mechanisms know (e.g. the pilot's work cost)."""
+        out: dict = {}
+        for mech in self.mechanisms:
+            out.update(mech.summary())
         return out
-
-    def _start_pilot(self) -> None:
-        p = self.cfg.org.pilot
-        l2 = sorted(self.desks["l2"].members, key=lambda s: (-s.mean_proficiency(), s.unique_id))
-        pod = self.desks["pilot_pod"]
-        regular = pod.keys
-        for person in l2[: p.pod_size]:
-            person.certified = regular
-            self.engine.move(person, pod)
-        self.engine.policy.active = True
-
-    def _end_pilot(self) -> None:
-        pod, l2 = self.desks["pilot_pod"], self.desks["l2"]
-        self.engine.policy.active = False
-        pod.redirect = l2  # replies and returns for the pod now go to L2
-        for ticket in pod.drain():  # queued treated tickets are handed back to L2
-            self.engine.handoff(ticket, pod, l2, 0, None, self.engine.now, False)
-        for person in list(pod.members):
-            if person.role == Role.L2:
-                person.certified = tuple(range(self.cfg.product.domains))
-            self.engine.move(person, person.home_desk)
 
     # --- views ------------------------------------------------------------------------------
     @property

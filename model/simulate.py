@@ -13,8 +13,8 @@ import pandas as pd
 
 from model.config import Config
 from model.frames import customers_frame, staff_frame
-from model.metrics import summarise
-from model.model import TierSimModel
+from model.metrics import pilot_cost_per_outcome, summarise
+from model.model import MECHANISMS, TierSimModel
 from model.recorder import TICKET_COLUMNS
 from model.runio import config_hash, versions, write_run
 from model.sizing import build_model
@@ -34,21 +34,19 @@ def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, 
         tables["tickets"] = model.recorder.tickets.frame(release=True)
     if model.recorder.events is not None:
         tables["events"] = model.recorder.events.frame(release=True)
+    if model.network is not None:  # the graph among customers who were ever customers
+        tables["customer_links"] = model.network.links_table(model.customers)
     for mech in model.mechanisms:  # mechanisms' own logs (e.g. feedback.parquet)
-        if hasattr(mech, "tables"):
-            tables.update(mech.tables())
+        tables.update(mech.tables())
     summary = summarise(tables.get("tickets", _empty_tickets()), tables["timeseries"],
-                        tables["staff"], cfg, customers=tables["customers"])
+                        tables["staff"], cfg, customers=tables["customers"],
+                        mechanism_kpis=[m.kpis for m in MECHANISMS])
     summary.update({"seed": cfg.seed, "design": cfg.org.design, "config_hash": config_hash(cfg),
                     "version": versions()["tiersim"], "wall_seconds": time.perf_counter() - t0,
                     "events_processed": model.recorder.n_starts})
     summary.update({f"initial_headcount_{r}": n for r, n in model.initial_headcount.items()})
-    summary.update(model.pilot_summary())
-    for arm in ("treated", "control"):  # the pilot's cost per good outcome, by arm
-        if f"pilot_{arm}_work_cost" in summary:
-            good = summary.get(f"pilot_{arm}_good_outcomes", 0)
-            summary[f"pilot_{arm}_cost_per_outcome"] = (
-                summary[f"pilot_{arm}_work_cost"] / good if good else float("nan"))
+    summary.update(model.summary())
+    summary.update(pilot_cost_per_outcome(summary))
     summary.update({f"sizing_load_{k}": v for k, v in model.sizing_load.items()})
     return model, summary, tables
 

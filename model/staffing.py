@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import Counter
 
 from agents.staff import Role
+from model.mechanism import Hooks, Mechanism
 from model.pods import people_needed, sized_pod
 
 ROLE_OF_KIND = {"l1": Role.L1, "l2": Role.L2, "engineering": Role.ENGINEER,
@@ -35,11 +36,14 @@ ROLE_OF_KIND = {"l1": Role.L1, "l2": Role.L2, "engineering": Role.ENGINEER,
 
 
 # --- planning over time ------------------------------------------------------------------------
-class Planning:
+class Planning(Mechanism):
     """Each desk's headcount plan follows its measured occupancy (``mechanisms.planning``)."""
 
+    switch = "planning"
+
     def __init__(self, model) -> None:
-        self.model, self.talent = model, model.talent
+        super().__init__(model)
+        self.talent = model.talent
         self.pc = model.cfg.workforce.planning
         self.desks = [d for d in model.desks.values() if d.name != "pilot_pod"]
         self.snap: dict[int, float] = {}
@@ -49,8 +53,11 @@ class Planning:
         self.staffed_h = dict.fromkeys((d.name for d in self.desks), 0.0)
         self.pod_floor = {d.name: self._pod_floor(d) for d in self.desks if d.kind == "pod"}
         self._reset()
-        self.talent.exit_hooks.append(self._left)
-        self.talent.keep_seat.append(self._keep)
+
+    def install(self, hooks: Hooks) -> None:
+        """Leavers' hours count toward their desk's period; pod seats the plan must keep."""
+        hooks.staff_exit.append(self._left)
+        hooks.keep_seat.append(self._keep)
 
     def _pod_floor(self, desk) -> int:
         """The smallest pod that certifies ``min_domain_headcount`` people in each domain."""

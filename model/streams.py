@@ -26,7 +26,7 @@ STREAM_NAMES = {
     "feedback": "whether an eligible resolver writes a workflow or snippet (feedback loop)",
     "talent": "personal ceilings, initial tenure, quits",
     "customer_graph": "prospective customers and the customer graph's links (model/customer_graph.py)",
-    "loyalty": "review days, renewal decisions, referrals and new logos (model/loyalty.py)",
+    "loyalty": "review days, renewal decisions, referrals and new logos (model/customers.py)",
     "named_requests": "whether a new ticket asks for a person by name (one draw per arrival)",
     "correlated": "correlated tickets along the customer graph (one draw per link of a drawn ticket)",
 }

@@ -24,6 +24,7 @@ import numpy as np
 
 from agents.staff import Role, SupportStaff
 from model.config import Config
+from model.mechanism import Hooks, Mechanism
 
 MONTH_DAYS = 30  # [A] the talent processes' month
 SENIOR_ROLES = (Role.L2, Role.GENERALIST, Role.SPECIALIST, Role.ENGINEER)
@@ -49,16 +50,34 @@ def mean_proficiencies(people: list[SupportStaff]) -> list[float]:
     return out
 
 
-class Talent:
+class Talent(Mechanism):
     """The talent market of one run: learning, attrition, promotion, hiring and payroll.
 
     Payroll always runs; the rest follows ``mechanisms.learning``, ``attrition``, ``promotion``
-    and ``hiring``.
+    and ``hiring``. Fires the ``staff_exit`` hooks when someone leaves and asks the
+    ``keep_seat`` hooks before it drops a seat.
     """
 
+    name = "talent"
+    staff_state = {
+        "level": lambda p: 0,  # generalist growth in place: 0 junior, 1 senior, 2 lead
+        "last_promotion_day": lambda p: p.hired_day,
+        "asymptote": lambda p: 1.0,  # personal ceiling of proficiency
+        "tau": lambda p: 1.0,  # tickets to cover 63 % of the gap to the ceiling
+        "experience": lambda p: [0.0] * len(p.proficiency),  # tickets' worth, per domain
+        "month_domains": lambda p: set(),  # domains worked this month (variety, forgetting)
+        "mentor": lambda p: None,
+        "mentor_until": lambda p: -1,  # day until which the mentor speeds this person's ramp
+        "mentee_until": lambda p: -1,  # day until which this person mentors a newcomer
+        "regretted": lambda p: False,  # a quit of someone above the median proficiency
+        "predecessor": lambda p: None,  # the leaver whose seat this person fills
+        "prev_desk": lambda p: None,
+    }
+
     def __init__(self, model) -> None:
+        super().__init__(model)
         cfg: Config = model.cfg
-        self.model, self.cfg = model, cfg
+        self.cfg = cfg
         m, w = cfg.mechanisms, cfg.workforce
         self.learning, self.attrition = m.learning, m.attrition
         self.promotion, self.hiring = m.promotion, m.hiring
@@ -82,15 +101,19 @@ class Talent:
         self.exits_by_role = dict.fromkeys(Role, 0)
         self.cost_salary = 0.0  # cumulative loaded salary paid
         self.cost_hiring = 0.0  # cumulative replacement cost of hires
-        self.exit_hooks: list = []  # f(person) when someone leaves
-        self.keep_seat: list = []  # f(desk, predecessor) -> True: planning may not drop the seat
+        self.exit_hooks: list = []  # the run's staff_exit hooks (install)
+        self.keep_seat: list = []  # the run's keep_seat hooks (install)
         for person in model.staff:
             self._init_person(person)
             mean_days = w.attrition.initial_tenure_months * MONTH_DAYS
             person.hired_day = -int(self.gen.exponential(mean_days)) if mean_days > 0 else 0
             person.last_promotion_day = person.hired_day
+
+    def install(self, hooks: Hooks) -> None:
+        """Learning on each piece of work; the exit and keep-seat hooks it fires and asks."""
+        self.exit_hooks, self.keep_seat = hooks.staff_exit, hooks.keep_seat
         if self.learning:
-            model.engine.work_hooks.append(self.learn)
+            hooks.work.append(self.learn)
 
     # --- learning ---------------------------------------------------------------------------
     def _init_person(self, person: SupportStaff) -> None:

@@ -1,7 +1,7 @@
 """Customers and networks (issue 5): goodwill and churn rules, invariants, outputs, V7 (effort ->
 retention), V8 (continuity) and directional tests with paired seeds.
 
-Kinds of test (STYLE.md 7): *exact* unit tests of the rules in ``model/loyalty.py``; *property*
+Kinds of test (STYLE.md 7): *exact* unit tests of the rules in ``model/customers.py`` and ``model/relationships.py``; *property*
 checks of invariants on short runs; *statistical* checks (V7, V8) with stated tolerances -- a
 fast version in the default suite and a ``@pytest.mark.slow`` version over more seeds; and
 *directional* checks on paired seeds (common random numbers).
@@ -18,21 +18,31 @@ import pytest
 
 from agents.customer import Customer
 from model.config import Config
-from model.loyalty import (
-    Loyalty,
+from model.customers import (
+    Customers,
     after_episode,
     decision_rate,
     effort_category,
     effort_score,
     monthly_churn,
-    named_request_p,
-    on_staff_exit,
     relax,
-    repeat_odds_ratio,
     resting_goodwill,
 )
 from model.model import TierSimModel
+from model.relationships import named_request_p, repeat_odds_ratio
 from model.simulate import simulate
+
+def _customers(model) -> Customers:
+    return next(m for m in model.mechanisms if isinstance(m, Customers))
+
+
+def on_staff_exit(model, person) -> None:
+    """What the customers mechanism does when ``person`` leaves (its staff_exit hooks), without
+    the person leaving: their relationships are lost, their customers pass to a pod-mate."""
+    mech = _customers(model)
+    mech.relationships.staff_exit(person)
+    mech.staff_exit(person)
+
 
 GARTNER = {"unresolved": 0.27, "high_effort": 0.37, "low_effort": 0.61}
 OTHER_MECHANISMS = ("learning", "attrition", "promotion", "hiring", "feedback")
@@ -232,7 +242,7 @@ def test_switches_off_install_nothing_and_the_customer_keys_do_nothing(small_cfg
                       customers__growth__acquisition_monthly_share=0.5, **off)
     model_a, sa, ta = simulate(a_cfg)
     _, sb, tb = simulate(b_cfg)
-    assert not any(isinstance(m, Loyalty) for m in model_a.mechanisms)
+    assert not any(isinstance(m, Customers) for m in model_a.mechanisms)
     e = model_a.engine
     assert e.intake_hooks == [] and e.policy.repeat_odds is None
     assert model_a.demand.injectors == [] and model_a.demand.scale == 1.0
@@ -358,8 +368,8 @@ def test_a_leaver_takes_the_relationships_and_passes_the_customers_on():
     known = [c for c in model.customers if owner in c.relations]
     assert owned and known
     before = {c.unique_id: c.owner_changes for c in owned}
-    model.talent.leave(owner, model.day, "quit")  # runs the exit hooks: on_staff_exit
-    on_staff_exit(owner)  # idempotent: a second call changes nothing
+    model.talent.leave(owner, model.day, "quit")  # runs the staff_exit hooks
+    on_staff_exit(model, owner)  # idempotent: a second call changes nothing
     assert all(owner not in c.relations for c in known)
     for c in owned:
         assert c.owner is not owner and c.owner in model.pods[0].members
@@ -367,7 +377,7 @@ def test_a_leaver_takes_the_relationships_and_passes_the_customers_on():
     # the person hired into the seat takes the customers over when on the floor
     successor = model.pods[1].members[0]  # stands in for a hire: any active person will do
     successor.predecessor = owner
-    next(m for m in model.mechanisms if isinstance(m, Loyalty))._handover(model.day)
+    _customers(model)._handover(model.day)
     assert all(c.owner is successor and c.owner_changes == before[c.unique_id] + 2
                for c in owned)
 
@@ -461,7 +471,7 @@ def test_v8_an_owners_departure_resets_the_odds():
         model.step()
     first = _odds(_repeat(_first_contacts(model)))
     for person in list(model.staff):
-        on_staff_exit(person)
+        on_staff_exit(model, person)
     while model.running:
         model.step()
     model.finalize()

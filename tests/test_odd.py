@@ -14,7 +14,7 @@ from model.model import TierSimModel
 from model.streams import STREAM_NAMES
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
-PHASES = ("_draw_demand", "_org_changes", "_work_tickets", "_record_day")
+PHASES = ("_draw_demand", "_morning", "_work_tickets", "_record_day")
 
 
 @pytest.fixture(scope="module")

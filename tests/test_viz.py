@@ -22,7 +22,7 @@ from experiments import assets, viz
 from experiments import viz_browser as vb
 from experiments.cli import CONF_DIR, register, to_config
 from model.config import ConfigError
-from model.loyalty import Loyalty, customer_kpis
+from model.customers import Customers, customer_kpis
 from model.metrics import cost_kpis, ticket_kpis
 from model.model import TierSimModel
 
@@ -178,7 +178,7 @@ def test_cost_per_good_outcome_matches_the_summary_kpi(design):
     assert int(df["good_outcomes"].sum()) == good["good_outcomes"] > 0
     assert (df["good_outcomes"] <= df["tickets_resolved"]).all()
     assert good["good_outcomes"] < good["tickets_resolved"]  # some tickets were reopened
-    loyalty = next(x for x in m.mechanisms if isinstance(x, Loyalty))
+    loyalty = next(x for x in m.mechanisms if isinstance(x, Customers))
     cfg = dataclasses.replace(m.cfg, sim=dataclasses.replace(m.cfg.sim, warmup_days=0,
                                                              horizon_days=m.day))
     churn = customer_kpis(loyalty.tables()["customers"], m.recorder.timeseries(), cfg)

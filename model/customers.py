@@ -1,7 +1,8 @@
-"""Customer loyalty (``mechanisms.customers``): goodwill from effort, renewals and churn, word of
-mouth, referrals and expansion, relationships and requests by name. With
-``mechanisms.correlated_problems`` it also runs the correlated problems of
-``model/customer_graph.py`` (the two switches are independent).
+"""Customers (``mechanisms.customers``): goodwill from effort, renewals and churn, word of mouth,
+referrals and expansion, and the ownership of customers in owned designs. Relationships and
+requests by name (``model/relationships.py``) are a part of this mechanism, under its switch;
+correlated problems (``model/correlated.py``) are switched on their own. Both read the customer
+network (``model/network.py``).
 
 **Episodes.** An issue episode is one ticket from creation to its final close, with all its
 reopenings. Its *effort* follows the disloyalty drivers of Dixon, Freeman & Toman (2010)::
@@ -41,7 +42,7 @@ raise ``demand.tickets_per_day``. So the same seed gives every design the same d
 designs differ only in whose tickets are kept. A prospect carries ``churned_day = -1`` until it
 joins, so ``churned_day is None`` means "a customer now" everywhere.
 
-**Relationships.** Strength s with a staff member grows ``s <- s + gain (1 - s)`` each time the
+**Relationships** (``model/relationships.py``). Strength s with a staff member grows ``s <- s + gain (1 - s)`` each time the
 person resolves one of the customer's tickets, and fades with ``relationships.half_life_days``.
 The person working a ticket scales the odds of each avoidable extra step -- a repeat contact
 (the customer is asked for information; a fix that does not hold) and an escalation (L1 passing
@@ -53,43 +54,29 @@ only at a desk whose members own tickets (``pod``, ``specialist``) and that pers
 (generalist pods, the pilot pod); there it waits for them if they are busy (up to
 ``relationships.hold_for_named`` tickets per person, pulled before the shared queue; beyond that,
 whoever is free takes it). It is *honoured* if that person resolves the ticket.
-When a person leaves, :func:`on_staff_exit` drops their relationships and passes their owned
-customers to the least-loaded pod-mate (``owner_changes += 1``), then to the person hired into
+When a person leaves (the ``staff_exit`` hook), their relationships are dropped and their owned
+customers pass to the least-loaded pod-mate (``owner_changes += 1``), then to the person hired into
 their seat when that person reaches the floor (``owner_changes += 1``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
 
-from model.customer_graph import (
-    AGENCY,
-    SIMILAR,
-    CorrelatedProblems,
-    adjacency,
-    build_customer_graph,
-    edge_table,
-    expected_extra,
-)
 from model.frames import customers_frame
-from model.population import CustomerSampler, build_customers
-from model.routing import RESOLVE, SCRIPT_CLOSE
-from model.streams import UniformBuffer
+from model.mechanism import Hooks, Mechanism
+from model.network import MONTH_DAYS
+from model.relationships import CUSTOMER_STATE as RELATIONSHIP_STATE
+from model.relationships import Relationships
 
-MONTH_DAYS = 30  # [A] the review month
 UNRESOLVED, HIGH, LOW = "unresolved", "high_effort", "low_effort"
 CATEGORIES = (UNRESOLVED, HIGH, LOW)
-NAMED_DESKS = ("pod", "specialist")  # desks whose members own tickets: requests by name route
-POOL_MARGIN = 1.5  # prospects drawn per expected join over the horizon
 RENEWAL_COLUMNS = ("day", "customer_id", "segment", "goodwill", "last_episode",
                    "days_since_episode", "stayed")
-NAMED_COLUMNS = ("ticket_id", "day", "customer_id", "staff_id", "staff_desk", "intake_desk",
-                 "routed")
 
 
 # --- the mechanism's rules, as pure functions ------------------------------------------------
@@ -129,63 +116,39 @@ def monthly_churn(g: float, rate: float) -> float:
     return rate * (1.0 - g)
 
 
-def repeat_odds_ratio(strength: float, weight: float, odds_ratio: float) -> float:
-    """Odds ratio on a repeat contact when the person working the ticket has ``strength``."""
-    return odds_ratio ** (weight * strength)
-
-
-def named_request_p(strength: float, weight: float, per_strength: float) -> float:
-    """Probability that a new ticket asks for the person by name."""
-    return min(1.0, per_strength * weight * strength)
-
-
 def clip01(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 
 
 # --- the mechanism ---------------------------------------------------------------------------
-class Loyalty:
-    """Customers and their networks: one object per run, appended to ``model.mechanisms``."""
+class Customers(Mechanism):
+    """Customers of one run: episodes and goodwill, reviews and churn, growth, ownership."""
+
+    switch = "customers"
+    customer_state = {
+        "active": lambda x: True,  # a paying customer now (a prospect is False until it joins)
+        "source": lambda x: "initial",  # or "acquired" (sales), "referral"
+        "goodwill": lambda x: float("nan"),  # P(stay | the customer reconsiders the vendor)
+        "review_day": lambda x: 0,  # day of the 30-day month of the renewal review
+        "mrr_warmup": lambda x: float("nan"),  # MRR at the end of the warm-up (the NRR cohort)
+        "last_episode": lambda x: "",  # category of the latest episode
+        "last_episode_day": lambda x: -1,
+        "episode_counts": lambda x: dict.fromkeys(CATEGORIES, 0),
+        **RELATIONSHIP_STATE,
+    }
 
     def __init__(self, model) -> None:
+        super().__init__(model)
         cfg = model.cfg
         c = cfg.customers
-        self.model, self.cfg = model, cfg
-        self.on = cfg.mechanisms.customers
-        self.gw, self.rel, self.growth = c.goodwill, c.relationships, c.growth
+        self.cfg = cfg
+        self.gw, self.growth = c.goodwill, c.growth
         self.w = c.relationship_weight
-        gen = model.streams["customer_graph"]
-        self.pools = self._pools(model, gen) if self.on else {"acquired": [], "referral": []}
+        self.network = model.network
+        self.pools = self.network.pools
         self.next = dict.fromkeys(self.pools, 0)
-        self.everyone = model.customers + self.pools["acquired"] + self.pools["referral"]
-        graph = build_customer_graph(self.everyone, c.graph, gen)
-        self.nbrs, self.agency = adjacency(graph)
-        self.links = edge_table(graph)  # for the customer_links table; the graph is not kept
-        self.index = {x.unique_id: i for i, x in enumerate(self.everyone)}
-        self.correlated = None
-        if self.on:
-            self._start_loyalty(model)
-        if cfg.mechanisms.correlated_problems:
-            self._start_correlated(model)
-        model.demand.injectors.append(self._arrivals)
-
-    # --- set-up -------------------------------------------------------------------------------
-    def _pools(self, model, gen) -> dict:
-        """Prospects for new logos and referrals, enough for the horizon with a margin."""
-        c, months = self.cfg.customers, self.cfg.sim.horizon_days / MONTH_DAYS
-        out = {}
-        for source, rate in (("acquired", self.growth.acquisition_monthly_share),
-                             ("referral", self.growth.referral_monthly_p)):
-            n = math.ceil(c.count * rate * months * POOL_MARGIN) + (5 if rate > 0 else 0)
-            pool = build_customers(model, dataclasses.replace(c, count=n),
-                                   self.cfg.product.domains, gen)
-            for x in pool:
-                x.active, x.source, x.joined_day, x.churned_day = False, source, -1, -1
-            out[source] = pool
-        return out
-
-    def _start_loyalty(self, model) -> None:
-        cfg, c = self.cfg, self.cfg.customers
+        self.everyone = self.network.everyone
+        self.nbrs, self.index = self.network.nbrs, self.network.index
         self.lg = model.streams["loyalty"]
         review = self.lg.integers(0, MONTH_DAYS, size=len(self.everyone)).tolist()
         self.due: list[list] = [[] for _ in range(MONTH_DAYS)]
@@ -197,24 +160,15 @@ class Loyalty:
                      for s in c.segments}
         self.stay = {UNRESOLVED: self.gw.stay_unresolved, HIGH: self.gw.stay_high_effort,
                      LOW: self.gw.stay_low_effort}
-        self.u_named = UniformBuffer(model.streams["named_requests"])
-        self.rel_h = self.rel.half_life_days
-        self.named_p = self.rel.named_request_per_strength
-        self.odds = self.rel.odds_ratio
-        self._install(model)
+        self.relationships = Relationships(model, self.unhonoured)
         self.pod_load = [0.0] * len(model.pods)
         self.owner_load: dict = {}
         for x in model.customers:
             self._load(x, +1)
         self.open: OrderedDict = OrderedDict()  # (customer id, created_h) -> customer
         self.overdue: set = set()  # episodes already counted as unresolved, still open
-        self.named: dict = {}  # ticket id -> the person a routed request by name asks for
         self.interim: dict = {}  # leaver -> customers passed to a pod-mate until a successor
-        # person -> customers who gained a relationship with them (an exit drops those without
-        # a scan of every customer and prospect)
-        self.known_by: dict = {}
         self.decisions: list[tuple] = []
-        self.named_log: list[tuple] = []
         self.n_active = len(model.customers)
         self.g_sum = self.gw.neutral * self.n_active
         self.mrr_total = sum(x.mrr for x in model.customers)
@@ -223,24 +177,15 @@ class Loyalty:
         if cfg.sim.warmup_days == 0:
             self._snapshot()
 
-    def _install(self, model) -> None:
-        """The demand sampler over customers and prospects, the filter and the hooks."""
-        dm = model.demand
-        dm.scale *= self._pool_scale(model)
-        dm.sampler = CustomerSampler(self.everyone, self.cfg.product.domains)
-        dm.filters.append(self.keep)
-        eng = model.engine
-        eng.intake_hooks.append(self.on_intake)
-        eng.work_hooks.append(self.on_work)
-        eng.close_hooks.append(self.on_close)
-        eng.policy.repeat_odds = self.repeat_odds
-        if self.w > 0:  # requests by name wait for their person where tickets are owned
-            for desk in model.desks.values():
-                if desk.kind in NAMED_DESKS:
-                    desk.hold_cap = self.rel.hold_for_named
-        talent = getattr(model, "talent", None)
-        if talent is not None and hasattr(talent, "exit_hooks"):
-            talent.exit_hooks.append(self.staff_exit)
+    def install(self, hooks: Hooks) -> None:
+        """Tickets drawn over customers and prospects (a filter keeps today's customers'),
+        episodes opened at arrival and closed at the close; ownership at staff exits."""
+        hooks.draw_from(self.everyone, self._pool_scale(self.model))
+        hooks.demand_filters.append(self.keep)
+        hooks.arrivals.append(self.open_episodes)
+        self.relationships.install(hooks)
+        hooks.close.append(self.on_close)
+        hooks.staff_exit.append(self.staff_exit)
 
     def _pool_scale(self, model) -> float:
         """Rate multiplier so that the initial customers raise ``demand.tickets_per_day``."""
@@ -255,20 +200,8 @@ class Loyalty:
             kept += p_dom[k] * col[:n0].sum() / col.sum()
         return 1.0 / kept if kept > 0 else 1.0
 
-    def _start_correlated(self, model) -> None:
-        c = self.cfg.customers
-        self.correlated = CorrelatedProblems(model, self.everyone, self.nbrs, self.agency,
-                                             model.streams["correlated"])
-        active = np.array([x.active for x in self.everyone])
-        act = np.array([x.activity for x in self.everyone])
-        cat = model.catalogue
-        setup_share = float(cat.freq[cat.setup_root].sum())
-        m = expected_extra(c.problem_correlation, act, active, self.nbrs, self.agency, setup_share)
-        model.demand.scale /= 1.0 + m
-
     def _reset_day(self) -> None:
-        self.day_churned = self.day_joined = self.day_named = 0
-        self.day_named_closed = self.day_honoured = 0
+        self.day_churned = self.day_joined = 0
         self.day_episodes = dict.fromkeys(CATEGORIES, 0)
 
     # --- demand hooks (start of each day) -----------------------------------------------------
@@ -276,61 +209,20 @@ class Loyalty:
         """Demand filter: only customers now raise tickets (not prospects, not churned)."""
         return np.fromiter((x.active for x in customers), bool, len(customers))
 
-    def _arrivals(self, day: int, raw: tuple, keep, times: np.ndarray, cols: tuple) -> tuple:
-        """Demand injector: add correlated tickets; open an episode for every arrival."""
-        if self.correlated is not None:
-            times, cols = self.correlated.inject(day, raw, keep, times, cols)
-        if self.on:
-            opened = self.open
-            for x, t in zip(cols[0], times.tolist(), strict=True):
-                opened[(x.unique_id, t)] = x
-        return times, cols
+    def open_episodes(self, times: np.ndarray, cols: tuple) -> None:
+        """Arrivals hook: every ticket that arrives today opens an episode."""
+        opened = self.open
+        for x, t in zip(cols[0], times.tolist(), strict=True):
+            opened[(x.unique_id, t)] = x
 
     # --- engine hooks (hot path) ----------------------------------------------------------------
-    def on_intake(self, ticket, desk, key: int, preferred):
-        """A new ticket may ask for the customer's strongest relationship by name."""
-        u = self.u_named()  # one draw per arrival, whatever happens (common random numbers)
-        x = ticket.customer
-        if not x.relations:
-            return preferred
-        person, s = x.strongest(self.model.day, self.rel_h)
-        if person is None or u >= named_request_p(s, self.w, self.named_p):
-            return preferred
-        ticket.named_request = True
-        x.named_requests += 1
-        self.day_named += 1
-        routed = desk.kind in NAMED_DESKS and person.desk is desk and key in person.desk_keys
-        self.named_log.append((ticket.id, self.model.day, x.unique_id, person.unique_id,
-                               person.desk.name if person.desk is not None else "", desk.name,
-                               routed))
-        if routed:
-            self.named[ticket.id] = person
-            return person
-        self._set_goodwill(x, x.goodwill - self.gw.unhonoured_cost)  # cannot be honoured here
-        return preferred
-
-    def on_work(self, person, ticket, t: float) -> None:
-        """A request by name is honoured if the named person resolves the ticket."""
-        if ticket.named_request and ticket.action in (RESOLVE, SCRIPT_CLOSE):
-            ticket.honoured = self.named.get(ticket.id) is person
-
-    def repeat_odds(self, ticket, person) -> float:
-        """Routing hook: a person who knows the customer needs fewer repeat contacts."""
-        s = ticket.customer.strength(person, self.model.day, self.rel_h)
-        return repeat_odds_ratio(s, self.w, self.odds) if s > 0.0 else 1.0
+    def unhonoured(self, x) -> None:
+        """A request by name that cannot be honoured costs goodwill."""
+        self._set_goodwill(x, x.goodwill - self.gw.unhonoured_cost)
 
     def on_close(self, ticket, t: float) -> None:
-        """The episode ends: relationship, effort, goodwill."""
+        """The episode ends: its effort sets goodwill."""
         x, day = ticket.customer, self.model.day
-        self.named.pop(ticket.id, None)
-        if ticket.named_request:
-            self.day_named_closed += 1
-            self.day_honoured += ticket.honoured
-        r = ticket.resolver
-        if r is not None:
-            if r not in x.relations:
-                self.known_by.setdefault(r, []).append(x)
-            x.strengthen(r, day, self.rel.gain, self.rel_h)
         key = (x.unique_id, ticket.created_h)
         if key in self.overdue:  # already counted as unresolved
             self.overdue.discard(key)
@@ -364,8 +256,6 @@ class Loyalty:
     # --- end of day -------------------------------------------------------------------------
     def day(self, model) -> None:
         """Unresolved episodes, renewal reviews, new logos, hand-overs to successors."""
-        if not self.on:
-            return
         d = model.day
         self._overdue(d)
         self._reviews(d)
@@ -401,8 +291,9 @@ class Loyalty:
                 if not stayed:
                     self._churn(x, day)
                     continue
-            s_max = x.strongest(day, self.rel_h)[1] if x.relations else 0.0
-            rest = resting_goodwill(gw.neutral, self.rel.goodwill_lift, self.w, s_max)
+            s_max = x.strongest(day, self.relationships.rel_h)[1] if x.relations else 0.0
+            rest = resting_goodwill(gw.neutral, self.relationships.rel.goodwill_lift, self.w,
+                                    s_max)
             self._set_goodwill(x, relax(x.goodwill, rest, MONTH_DAYS, gw.half_life_days))
             if x.goodwill >= gw.loyal_threshold:
                 gain = x.mrr * self.growth.expansion_monthly_share
@@ -470,10 +361,8 @@ class Loyalty:
         self._load(x, +1)
 
     def staff_exit(self, person) -> None:
-        """``person`` leaves: their relationships are lost; their customers pass to a pod-mate."""
+        """Staff-exit hook: the customers ``person`` owned pass to a pod-mate."""
         day = self.model.day
-        for x in self.known_by.pop(person, ()):
-            x.relations.pop(person, None)
         if not self.model.pods:  # customers have owners only in owned designs (pods)
             return
         for x in self.everyone:
@@ -503,33 +392,22 @@ class Loyalty:
     # --- outputs ----------------------------------------------------------------------------
     def series(self) -> dict:
         """Today's columns of the daily series (then today's counters restart)."""
-        row = {}
-        if self.correlated is not None:
-            row["correlated_tickets"] = self.correlated.today
-        if self.on:
-            row.update({
-                "customers_active": self.n_active,
-                "customers_churned": self.day_churned,
-                "customers_joined": self.day_joined,
-                "mrr": self.mrr_total,
-                "goodwill_mean": self.g_sum / self.n_active if self.n_active else math.nan,
-                "named_requests": self.day_named,
-                "named_closed": self.day_named_closed,
-                "named_honoured": self.day_honoured,
-                "named_honoured_share": (self.day_honoured / self.day_named_closed
-                                         if self.day_named_closed else math.nan),
-                **{f"episodes_{k}": v for k, v in self.day_episodes.items()},
-            })
-            self._reset_day()
+        row = {
+            "customers_active": self.n_active,
+            "customers_churned": self.day_churned,
+            "customers_joined": self.day_joined,
+            "mrr": self.mrr_total,
+            "goodwill_mean": self.g_sum / self.n_active if self.n_active else math.nan,
+            **self.relationships.series(),
+            **{f"episodes_{k}": v for k, v in self.day_episodes.items()},
+        }
+        self._reset_day()
         return row
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``customers`` (the contract columns plus loyalty state), ``renewals`` (one row per
-        reconsideration), ``named_requests`` (one row per request by name) and
-        ``customer_links`` (the graph among customers who were ever customers)."""
-        out = {"customer_links": self._links()}
-        if not self.on:
-            return out
+        reconsideration) and ``named_requests`` (one row per request by name)."""
+        out = {}
         df = customers_frame(self.model.customers)
         cs, day = self.model.customers, self.model.day
         df["goodwill"] = [x.goodwill for x in cs]
@@ -538,32 +416,18 @@ class Loyalty:
         df["owner_since"] = [x.owner_since for x in cs]
         for k in CATEGORIES:
             df[f"episodes_{k}"] = [x.episode_counts[k] for x in cs]
-        df["relationship_max"] = [x.strongest(day, self.rel_h)[1] for x in cs]
+        df["relationship_max"] = [x.strongest(day, self.relationships.rel_h)[1] for x in cs]
         out["customers"] = df
         out["renewals"] = pd.DataFrame(self.decisions, columns=list(RENEWAL_COLUMNS)).astype(
             {"day": "int64", "customer_id": "int64", "goodwill": "float64",
              "days_since_episode": "int64", "stayed": "bool"})
-        out["named_requests"] = pd.DataFrame(self.named_log, columns=list(NAMED_COLUMNS)).astype(
-            {"ticket_id": "int64", "day": "int64", "customer_id": "int64", "staff_id": "int64",
-             "routed": "bool"})
+        out.update(self.relationships.tables())
         return out
 
-    def _links(self) -> pd.DataFrame:
-        ever = {x.unique_id for x in self.model.customers}
-        a, b, agency = (x.tolist() for x in self.links)
-        rows = [(self.everyone[i].unique_id, self.everyone[j].unique_id, AGENCY if k else SIMILAR)
-                for i, j, k in zip(a, b, agency, strict=True)]
-        rows = [r for r in rows if r[0] in ever and r[1] in ever]
-        df = pd.DataFrame(rows, columns=["customer_a", "customer_b", "kind"])
-        return df.astype({"customer_a": "int64", "customer_b": "int64", "kind": "string"})
-
-
-def on_staff_exit(person) -> None:
-    """Call when ``person`` leaves the organisation: their customer relationships are lost and
-    the customers they owned pass to a pod-mate (then to their successor). Idempotent."""
-    for mech in person.model.mechanisms:
-        if isinstance(mech, Loyalty) and mech.on:
-            mech.staff_exit(person)
+    @staticmethod
+    def kpis(tables: dict[str, pd.DataFrame], cfg) -> dict:
+        """:func:`customer_kpis` of the run."""
+        return customer_kpis(tables.get("customers"), tables["timeseries"], cfg)
 
 
 # --- KPIs (pure functions of the run's tables) ----------------------------------------------
