@@ -439,7 +439,7 @@ def test_v8_repeat_contact_odds_fall_with_continuity(v8_runs):
     """V8 (statistical, fast): in a generalist org the odds of a repeat contact fall as the
     customer and the person working the ticket accumulate contacts: every bin of prior contacts
     is below a first contact, the long-standing pairs (> 20 prior contacts) lowest, with an odds
-    ratio between 0.6 and 0.85 (SCIENCE.md: 0.7-0.75). One run: the odds ratio of a bin of
+    ratio between 0.6 and 0.85 (docs/science.md: 0.7-0.75). One run: the odds ratio of a bin of
     ~2000 tickets has an SE of about 0.05, hence the slack."""
     g = _continuity(v8_runs["generalist"]["tickets"], 24.0 * 30)
     ors = g["odds_ratio"].tolist()
