@@ -1,7 +1,7 @@
 """Customers and networks (issue 5): goodwill and churn rules, invariants, outputs, V7 (effort ->
 retention), V8 (continuity) and directional tests with paired seeds.
 
-Kinds of test (STYLE.md 7): *exact* unit tests of the rules in ``model/loyalty.py``; *property*
+Kinds of test: *exact* unit tests of the rules in ``model/loyalty.py``; *property*
 checks of invariants on short runs; *statistical* checks (V7, V8) with stated tolerances -- a
 fast version in the default suite and a ``@pytest.mark.slow`` version over more seeds; and
 *directional* checks on paired seeds (common random numbers).

@@ -92,7 +92,7 @@ def test_conditional_entries_follow_their_condition(written):
 
 # ---- references point inside the repository ------------------------------------------------------
 # built by concatenation, so that this file does not match itself
-OLD = ("DESIGN" + ".md", "SCIENCE" + ".md", "../" + "shared", "shared/" + "DESIGN",
+OLD = ("DESIGN" + ".md", "SCIENCE" + ".md", "STYLE" + ".md", "../" + "shared", "shared/" + "DESIGN",
        '"shared" / ' + '"calibration"')
 OLD_SHORT = re.compile(r"\(DESIGN" + r" \d+\)")  # the short form "(DESIGN" + " 8)"
 SKIP_DIRS = {".git", ".venv", "outputs", "__pycache__", ".pytest_cache", ".ruff_cache",
