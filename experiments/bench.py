@@ -14,7 +14,7 @@ Five sections, in one command, printing a table as it goes:
    Bernoulli escalation: L1 c1 = 6, mu1 = 2/h; p = 0.3; L2 c2 = 4, mu2 = 1/h; lambda = 8/h;
    365 days, about 70,000 tickets), and the same Jackson network in ciw. Beside the speeds, L1
    P(wait) and E[Wq], the escalated share, L2 E[Wq] and the mean time in system against the
-   Jackson values (SCIENCE.md section 1). tiersim's L2 wait is read off the ticket log as
+   Jackson values (docs/science.md section 1). tiersim's L2 wait is read off the ticket log as
    resolution - first wait - work hours of the escalated tickets (24/7, no hand-off overhead).
 3. **The default scenario** (``Config()`` defaults, every mechanism on, 365 days) for the tiered
    and generalist designs: tickets per CPU second, microseconds of CPU per ticket, staff
@@ -83,7 +83,7 @@ from model.runio import PACKAGES, git_revision, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
 LAM, MU, SERVERS = 100.0, 10.0, 12  # per hour, per hour, people
-# the tandem of conf/experiment/validation_tandem.yaml (SCIENCE.md section 1)
+# the tandem of conf/experiment/validation_tandem.yaml (docs/science.md section 1)
 TANDEM = {"lam": 8.0, "mu1": 2.0, "c1": 6, "p": 0.3, "mu2": 1.0, "c2": 4}
 DESIGNS = ("tiered", "generalist")
 SECTIONS = ("mmc", "ciw", "tandem", "default", "memory", "large", "sweep")

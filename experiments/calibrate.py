@@ -1,4 +1,4 @@
-"""Calibrate the tiered default to the BPI Challenge 2013 incident log (V3, SCIENCE.md section 3).
+"""Calibrate the tiered default to the BPI Challenge 2013 incident log (V3, docs/science.md section 3).
 
 ``python -m experiments.calibrate [--seeds N] [--days D] [--jobs J] [--out DIR] [--grid]``
 
@@ -27,7 +27,7 @@ from model.config import Config
 from model.simulate import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = ROOT.parent / "shared" / "calibration" / "bpic2013.yaml"
+TARGETS = ROOT / "docs" / "calibration" / "bpic2013.yaml"
 BINS = [-1, 0, 1, 2, 3, 5, 10**6]
 LABELS = ["0", "1", "2", "3", "4-5", "6+"]
 GRID = {
@@ -38,7 +38,7 @@ GRID = {
 
 
 def bands(target: dict) -> dict[str, tuple[float, float, float]]:
-    """(target, low, high) per statistic, from SCIENCE.md section 3 (V3)."""
+    """(target, low, high) per statistic, from docs/science.md section 3 (V3)."""
     lv = target["max_level_share"]
     return {
         "share_no_handoff": (1 - target["team_handoffs"]["share_ge1"], 0.45, 0.55),

@@ -4,7 +4,7 @@
 composes the project config (``conf/``) once per design and seed (with ``org.staffing=sized``:
 both designs staffed to the same target occupancy; ``org.staffing=fixed`` among the overrides
 keeps the configured headcounts), runs every pair in parallel,
-writes each run directory (DESIGN.md section 10) under ``outputs/compare/``, a tidy table of all
+writes each run directory (docs/design.md section 10) under ``outputs/compare/``, a tidy table of all
 runs (``runs.parquet``, ``runs.csv``) and the paired comparison (``comparison.csv``,
 ``comparison.md``), and prints the comparison. Differences are generalist - tiered per seed;
 the interval is a 95 % percentile-bootstrap interval over seeds of the paired differences

@@ -50,12 +50,12 @@ ROLE_COLOURS = {"l1": OKABE_ITO["orange"], "l2": OKABE_ITO["vermillion"],
                 "engineer": OKABE_ITO["green"]}
 ROLE_LABELS = {"l1": "L1", "l2": "L2", "generalist": "Generalist", "specialist": "Specialist",
                "engineer": "Engineer"}
-HANDOFF_BINS = ("0", "1", "2", "3", "4-5", "6+")  # as in calibration/bpic2013.yaml
+HANDOFF_BINS = ("0", "1", "2", "3", "4-5", "6+")  # as in docs/calibration/bpic2013.yaml
 WARMUP_GREY = "0.9"
 BAND = (0.05, 0.95)  # the 90 % band across runs
 MIN_BIN_TICKETS = 20  # a run's hand-off bin with fewer resolved tickets gives no median
 DAYS_PER_QUARTER = 365.25 / 4
-# conditions with a readable label (DESIGN.md section 8: the four regime knobs and their kin)
+# conditions with a readable label (docs/design.md section 8: the four regime knobs and their kin)
 CONDITION_LABELS = {
     "product.domains": "Product domains",
     "product.scriptable_share": "Scriptable share of classes",
@@ -687,7 +687,7 @@ def fig_customers(retention: pd.DataFrame | None, series: pd.DataFrame | None = 
 
 # ---- figure 6: the escalation tax --------------------------------------------------------------
 def bpic_table(calibration: dict) -> pd.DataFrame:
-    """``bin, median_days, n, share`` from ``calibration/bpic2013.yaml``'s
+    """``bin, median_days, n, share`` from ``docs/calibration/bpic2013.yaml``'s
     ``resolution_days_by_handoffs``."""
     rows = calibration.get("resolution_days_by_handoffs") or {}
     df = pd.DataFrame([{"bin": str(k), "median_days": float(v["median"]), "n": int(v["n"])}

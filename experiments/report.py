@@ -38,7 +38,7 @@ from experiments.compare import KPIS, PRECISION
 from experiments.stats import paired_comparison
 
 ROOT = Path(__file__).resolve().parent.parent
-BPIC_YAML = ROOT.parent / "shared" / "calibration" / "bpic2013.yaml"
+BPIC_YAML = ROOT / "docs" / "calibration" / "bpic2013.yaml"
 # BPI Challenge 2013 incidents (Steeman 2013, doi:10.4121/uuid:500573e6-accc-4b0c-9576-aa5468b10cee):
 # median resolution days and incident counts by team hand-offs; used when the YAML is not at hand.
 BPIC_FALLBACK = {"resolution_days_by_handoffs": {

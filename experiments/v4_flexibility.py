@@ -1,5 +1,5 @@
 """``python -m experiments.v4_flexibility``: V4, the efficiency-quality trade-off of cross-trained
-workers (Pinker & Shumsky 2000; SCIENCE.md section 4).
+workers (Pinker & Shumsky 2000; docs/science.md section 4).
 
 The setting, through the normal config (:func:`config`): one pod of generalists
 (``org.design=generalist``, ``org.ownership=pod``, ``org.pods.count=1``) serving two task types,
@@ -73,10 +73,10 @@ POD_SIZE = 8  # [A] a small team, where pooling matters
 # even numbers of flexible members, so the specialised ones split evenly over the two domains
 # (an odd split would add an imbalance penalty to every other grid point)
 SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
-TURNOVERS = (0.10, 0.35, 0.60)  # exits per head per year (SCIENCE.md section 4)
+TURNOVERS = (0.10, 0.35, 0.60)  # exits per head per year (docs/science.md section 4)
 OMEGAS = (0.0, 0.5)
 TICKETS_PER_PERSON_DAY = 3.0  # [A] per calendar day: about 0.8 occupancy at 1.5 h of work
-MEAN_WORK_HOURS = 1.5  # [A] between SCIENCE.md's medium (45 min) and complex (180 min) work
+MEAN_WORK_HOURS = 1.5  # [A] between docs/science.md's medium (45 min) and complex (180 min) work
 YEARS, WARMUP_YEARS = 3, 1
 
 

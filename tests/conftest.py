@@ -8,7 +8,7 @@ Fixtures (all session-scoped, so hypothesis tests may use them too):
   ``overrides`` use ``__`` for the dots of a config key, e.g.
   ``small_cfg("tiered", sim__calendar="always", org__l1__headcount=3)``.
 * ``repo_root`` -- the repository root (a :class:`pathlib.Path`).
-* ``contract`` -- the output contract of DESIGN.md section 10 (summary keys, table columns).
+* ``contract`` -- the output contract of docs/design.md section 10 (summary keys, table columns).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from model.config import Config, validate
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# ---- the contract of DESIGN.md section 10 --------------------------------------------------------
+# ---- the contract of docs/design.md section 10 ------------------------------------------------
 ROLES = ("l1", "l2", "engineer", "specialist", "generalist")
 SUMMARY_KEYS = (
     "tickets_created", "tickets_resolved", "p_wait", "mean_wait_h", "mean_resolution_h",
@@ -46,7 +46,7 @@ STAFF_COLUMNS = ("staff_id", "role", "hired_day", "left_day", "exit_reason", "pr
 CUSTOMER_COLUMNS = ("customer_id", "segment", "mrr", "joined_day", "churned_day", "episodes",
                     "mean_effort", "named_requests", "owner_changes")
 EVENT_COLUMNS = ("ticket_id", "time_h", "activity", "desk", "staff_id")
-# the columns of a ticket drawn at creation (identical across designs for one seed, DESIGN 7)
+# the columns of a ticket drawn at creation (identical across designs for one seed, docs/design.md §7)
 INTRINSIC_TICKET_COLUMNS = ("ticket_id", "customer_id", "class_id", "domain", "complexity",
                             "created_h")
 

@@ -124,7 +124,7 @@ def test_erlang_c_known_values():
     # M/M/1: P(wait) = rho, E[Wq] = rho / (mu - lambda)
     p, wq = bench.erlang_c(0.5, 1.0, 1)
     assert math.isclose(p, 0.5) and math.isclose(wq, 1.0)
-    # lambda=100/h, mu=10/h, c=12 (SCIENCE.md section 1): P(wait) ~ 0.4494
+    # lambda=100/h, mu=10/h, c=12 (docs/science.md section 1): P(wait) ~ 0.4494
     p, wq = bench.erlang_c(100.0, 10.0, 12)
     assert math.isclose(p, 0.4494, abs_tol=5e-4)
     assert math.isclose(wq, p / 20.0)
@@ -132,7 +132,7 @@ def test_erlang_c_known_values():
 
 
 def test_jackson_tandem_matches_science_md():
-    # SCIENCE.md section 1: L1 E[Wq] 0.0712 h, L2 E[Wq] 0.1794 h, time in system 0.9250 h
+    # docs/science.md section 1: L1 E[Wq] 0.0712 h, L2 E[Wq] 0.1794 h, time in system 0.9250 h
     t = bench.jackson_tandem(**bench.TANDEM)
     assert t["wq_l1_h"] == pytest.approx(0.0712, abs=5e-5)
     assert t["wq_l2_h"] == pytest.approx(0.1794, abs=5e-5)

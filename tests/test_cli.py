@@ -1,4 +1,4 @@
-"""End-to-end tests of the ``tiersim`` console script (DESIGN.md sections 9 and 10).
+"""End-to-end tests of the ``tiersim`` console script (docs/design.md sections 9 and 10).
 
 Each test runs the installed script in a subprocess from a temporary working directory (not the
 repository) with short runs. Outputs are redirected into the test's temporary area with

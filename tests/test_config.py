@@ -1,5 +1,5 @@
 """Every config in conf/ composes and validates; bad values stop with a clear ConfigError that
-names the key, the value and the allowed range (DESIGN.md section 8); misspelt keys fail."""
+names the key, the value and the allowed range (docs/design.md section 8); misspelt keys fail."""
 
 from __future__ import annotations
 

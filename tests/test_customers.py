@@ -1,7 +1,8 @@
 """Customers and networks (issue 5): goodwill and churn rules, invariants, outputs, V7 (effort ->
 retention), V8 (continuity) and directional tests with paired seeds.
 
-Kinds of test (STYLE.md 7): *exact* unit tests of the rules in ``model/customers.py`` and ``model/relationships.py``; *property*
+Kinds of test: *exact* unit tests of the rules in ``model/customers.py`` and
+``model/relationships.py``; *property*
 checks of invariants on short runs; *statistical* checks (V7, V8) with stated tolerances -- a
 fast version in the default suite and a ``@pytest.mark.slow`` version over more seeds; and
 *directional* checks on paired seeds (common random numbers).
@@ -31,6 +32,7 @@ from model.customers import (
 from model.model import TierSimModel
 from model.relationships import named_request_p, repeat_odds_ratio
 from model.simulate import simulate
+
 
 def _customers(model) -> Customers:
     return next(m for m in model.mechanisms if isinstance(m, Customers))
@@ -449,7 +451,7 @@ def test_v8_repeat_contact_odds_fall_with_continuity(v8_runs):
     """V8 (statistical, fast): in a generalist org the odds of a repeat contact fall as the
     customer and the person working the ticket accumulate contacts: every bin of prior contacts
     is below a first contact, the long-standing pairs (> 20 prior contacts) lowest, with an odds
-    ratio between 0.6 and 0.85 (SCIENCE.md: 0.7-0.75). One run: the odds ratio of a bin of
+    ratio between 0.6 and 0.85 (docs/science.md: 0.7-0.75). One run: the odds ratio of a bin of
     ~2000 tickets has an SE of about 0.05, hence the slack."""
     g = _continuity(v8_runs["generalist"]["tickets"], 24.0 * 30)
     ors = g["odds_ratio"].tolist()

@@ -1,6 +1,6 @@
 """The product-feedback loop (``mechanisms.feedback``, model/feedback.py).
 
-Kinds of test (STYLE.md practice 7):
+Kinds of test:
 
 * **exact** -- with the loop off nothing of it is installed and the tickets are exactly the demand
   generator's; an inert loop (no planning capacity, no writing) changes no output; the tickets

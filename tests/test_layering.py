@@ -1,4 +1,4 @@
-"""The layering rule (DESIGN.md sections 1 and 7): the simulation (``model/``, ``agents/``) never
+"""The layering rule (docs/design.md sections 1 and 7): the simulation (``model/``, ``agents/``) never
 imports a front end (hydra, omegaconf, solara, matplotlib) and never uses global randomness
 (the ``random`` module, ``np.random.<function>(...)`` on the global state, ``hash()`` seeds)."""
 

@@ -1,4 +1,4 @@
-"""Reproducibility (DESIGN.md section 7): same config + seed => byte-identical outputs; one seed
+"""Reproducibility (docs/design.md section 7): same config + seed => byte-identical outputs; one seed
 gives every org design the identical ticket stream (common random numbers); seeds matter."""
 
 from __future__ import annotations

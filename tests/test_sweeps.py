@@ -1,4 +1,4 @@
-"""Sweeps (DESIGN.md sections 7 and 9, issue 7): launchers, resume, failures, the table of runs.
+"""Sweeps (docs/design.md sections 7 and 9, issue 7): launchers, resume, failures, the table of runs.
 
 End to end through the ``tiersim`` console script (helpers from ``test_cli``) with tiny runs, the
 sweep directory redirected into the test's temporary area. The sweeps that do not depend on one

@@ -1,8 +1,8 @@
-"""Queueing-theory validation (SCIENCE.md section 1): exact helpers, V1 (Erlang C) and V2 (tandem).
+"""Queueing-theory validation (docs/science.md section 1): exact helpers, V1 (Erlang C) and V2 (tandem).
 
 Three layers:
 
-* exact unit tests of ``tests/theory.py`` against the SCIENCE.md reference table and the tandem
+* exact unit tests of ``tests/theory.py`` against the docs/science.md reference table and the tandem
   example;
 * default (fast) statistical checks: 16 seeded replications of 15k post-warm-up tickets per
   check, about a minute in all on a 2-core machine;
@@ -13,7 +13,7 @@ Statistical rule (every simulated check). Each replication is an independent run
 ``seed``; its post-warm-up KPI is one observation. With n replications, mean m, sample standard
 deviation s and standard error SE = s / sqrt(n):
 
-1. ``|m - theory| <= 3 SE`` -- the SCIENCE.md criterion. With n = 16 (default) or 10 (slow) the
+1. ``|m - theory| <= 3 SE`` -- the docs/science.md criterion. With n = 16 (default) or 10 (slow) the
    studentised error is t with 15 or 9 degrees of freedom, so a correct model fails any one check
    with probability about 0.9 % or 1.5 %. There are ~20 such checks in each part, so after a
    change to the model's random-number use an isolated failure at ~3 SE is plausibly chance:
@@ -21,7 +21,7 @@ deviation s and standard error SE = s / sqrt(n):
    are fixed, so every outcome is deterministic.
 2. ``SE <= se_cap`` -- a precision guard, so that a run that has become very noisy (an unstable
    queue, a broken warm-up) cannot pass rule 1 merely because its 3 SE band is huge. The caps are
-   about twice the SE expected from the SCIENCE.md noise guidance for the sizes used.
+   about twice the SE expected from the docs/science.md noise guidance for the sizes used.
 3. ``|m - theory| <= bound`` -- a plain sanity bound (relative for waits, absolute for
    probabilities and rates), about 4 expected SE.
 
@@ -59,7 +59,7 @@ from model.config import Config  # noqa: E402
 from model.simulate import simulate  # noqa: E402
 
 # ------------------------------------------------------------------------------------------------
-# Reference values, SCIENCE.md section 1
+# Reference values, docs/science.md section 1
 # (lam, mu, c, P(wait), E[Wq])
 REFERENCE = [
     (0.8, 1.0, 1, 0.800000, 4.000000),
@@ -267,7 +267,7 @@ def min_post_tickets(runs: list[dict], n: int) -> None:
 # ================================================================================================
 # 3. V1 -- the model in theory mode reproduces Erlang C
 # ================================================================================================
-# Default: 16 replications x 15k post-warm-up tickets per row. SCIENCE.md noise at rho ~ 0.83:
+# Default: 16 replications x 15k post-warm-up tickets per row. docs/science.md noise at rho ~ 0.83:
 # 20k tickets -> +-0.03 P(wait), +-18 % E[Wq] per run, so at 15k about +-0.035 / +-21 % and the
 # mean of 16 has SE ~0.009 / ~5 % (less at rho = 2/3). Many short replications rather than a few
 # long ones: the SE itself is estimated from the replications, and with n = 16 the studentised

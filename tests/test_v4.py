@@ -1,5 +1,5 @@
 """V4: the efficiency-quality trade-off of cross-trained workers (Pinker & Shumsky 2000;
-SCIENCE.md section 4), on ``org.pods.flexible_share`` (experiments/v4_flexibility.py).
+docs/science.md section 4), on ``org.pods.flexible_share`` (experiments/v4_flexibility.py).
 
 Fast tests check the pod builder; the slow ones run the V4 sweep once (paired seeds) and state
 each of the three statements as a pass criterion with its tolerance over seeds.

@@ -1,4 +1,4 @@
-"""Exact queueing formulas used as ground truth by ``tests/test_theory.py`` (SCIENCE.md section 1).
+"""Exact queueing formulas used as ground truth by ``tests/test_theory.py`` (docs/science.md section 1).
 
 Notation: arrival rate ``lam``, service rate per server ``mu``, ``c`` servers, offered load
 ``a = lam / mu``, utilisation ``rho = a / c`` (must be < 1 for the delay formulas). Time is in the
