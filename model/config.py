@@ -3,7 +3,7 @@
 One dataclass per config group. Every field carries its unit in the name or docstring, and its
 range and source in ``field(metadata=...)``: ``range`` is ``(low, high)`` (``None`` = open),
 ``choices`` a tuple of allowed strings, ``src`` the literature anchor or ``[A]`` for a stated
-assumption (see SCIENCE.md §2). :func:`validate` walks the tree and reports every violation at
+assumption (see docs/science.md §2). :func:`validate` walks the tree and reports every violation at
 once, naming the key, the value and the allowed range.
 
 This module is pure Python: the Hydra front end registers these classes with its ConfigStore
@@ -208,10 +208,11 @@ class CustomersConfig:
     activity_sigma: float = _f(0.8, range=(0.0, 5.0), src="[A] lognormal spread of ticket rates")
     problem_correlation: float = _f(0.05, range=(0.0, 1.0),
                                     src="[A] P(a linked customer gets a ticket of the same class "
-                                        "soon after); 0 = independent problems (DESIGN 8)")
+                                        "soon after); 0 = independent problems (docs/design.md §8)")
     relationship_weight: float = _f(1.0, range=(0.0, 3.0),
                                     src="[A] how much being known matters; 0 = transactional "
-                                        "(DESIGN 8), 1 = the SCIENCE.md anchors at face value")
+                                        "(docs/design.md §8), 1 = the docs/science.md anchors "
+                                        "at face value")
     reference_goodwill: float = _f(0.6, range=(0.01, 0.99),
                                    src="[A] goodwill at which segments churn at churn_monthly")
     graph: CustomerGraphConfig = field(default_factory=CustomerGraphConfig)
@@ -253,7 +254,7 @@ class EngineeringConfig:
     mean_fix_hours: float = _f(3.0, range=(1e-6, None), src="[A] engineering work per bug")
     channel_context_loss: float = _f(0.0, range=(0.0, 1.0),
                                      src="[A] owned designs' engineering channel, relative to "
-                                         "org.handoff.context_loss_p (0 = full context, DESIGN 6)")
+                                         "org.handoff.context_loss_p (0 = full context, docs/design.md §6)")
 
 
 @dataclass
@@ -274,7 +275,7 @@ class PodsConfig:
 
 @dataclass
 class HandoffConfig:
-    writeup_minutes: float = _f(6.0, range=(0.0, None), src="[A] SCIENCE.md section 2")
+    writeup_minutes: float = _f(6.0, range=(0.0, None), src="[A] docs/science.md section 2")
     rebuild_minutes: float = _f(8.0, range=(0.0, None), src="[A] receiver reads into an unseen ticket")
     context_loss_p: float = _f(0.3, range=(0.0, 1.0),
                                src="[A]; structured notes cut loss ~25 % (Starmer et al. 2014)")
@@ -382,7 +383,7 @@ class LearningConfig:
 class RoleRates:
     """Annual quit rate of a *reference* employee by role: past early tenure, not burnt out, not
     stagnating, paid at market. The drivers raise it for others, so these are set below the
-    observed averages they are calibrated to reproduce at default settings (SCIENCE.md section 2:
+    observed averages they are calibrated to reproduce at default settings (docs/science.md section 2:
     L1 0.35, L2 0.20, generalist 0.15, engineer 0.12)."""
 
     l1: float = _f(0.19, range=(0.0, 5.0), src="[A] -> emergent ~0.35 (Holman et al. 2007)")
@@ -500,7 +501,7 @@ class FeedbackConfig:
     at each hand-off, product fixes on a planning cadence, workflows and snippets."""
 
     signal_retention_per_handoff: float = _f(0.7, range=(0.0, 1.0),
-                                             src="[A] SCIENCE.md section 2 (range 0.5-0.9)")
+                                             src="[A] docs/science.md section 2 (range 0.5-0.9)")
     script_signal_factor: float = _f(0.3, range=(0.0, 1.0),
                                      src="[A] a script close records the symptom it matched, "
                                          "not the root cause; an end-to-end owner sees it (1)")
@@ -511,7 +512,7 @@ class FeedbackConfig:
     planning_interval_days: int = _f(91, range=(1, 3650), src="[A] quarterly planning")
     fixes_per_quarter: float = _f(2.0, range=(0.0, 1000.0),
                                   src="[A] product capacity for support-driven fixes")
-    fix_lead_time_weeks: float = _f(8.0, range=(0.0, 520.0), src="[A] SCIENCE.md section 2 (2-26)")
+    fix_lead_time_weeks: float = _f(8.0, range=(0.0, 520.0), src="[A] docs/science.md section 2 (2-26)")
     fix_effect: float = _f(0.8, range=(0.0, 1.0),
                            src="[A] share of a fixed class's arrivals removed; Amazon cut contacts "
                                "per order 90 % in 5 years (Price & Jaffe 2008)")
@@ -521,12 +522,12 @@ class FeedbackConfig:
     workflow_min_proficiency: float = _f(0.85, range=(0.0, 1.0),
                                          src="[A] above L1's, at L2's and generalists' starting level")
     deflection_share: float = _f(0.5, range=(0.0, 1.0),
-                                 src="[A] SCIENCE.md section 2 (0.2-0.9); KCS; Price & Jaffe 2008")
+                                 src="[A] docs/science.md section 2 (0.2-0.9); KCS; Price & Jaffe 2008")
 
 
 @dataclass
 class MechanismsConfig:
-    """Switches for the mechanisms this version implements (DESIGN.md section 5)."""
+    """Switches for the mechanisms this version implements (docs/design.md section 5)."""
 
     handoff_overhead: bool = _f(True)
     reopen: bool = _f(True)

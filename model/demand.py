@@ -47,7 +47,7 @@ class Demand:
         self.cat, self.sampler = catalogue, sampler
         self.dg, self.tg = demand_gen, ticket_gen
         self.base_rate = d.tickets_per_day
-        self.scale = 1.0  # demand multiplier (customer growth / churn change it)
+        self.scale = 1.0  # rate multiplier the mechanisms' registrations set (model/mechanism.py)
         if d.pattern == "flat":
             self.hour_w = np.full(24, 1.0 / 24)
             self.day_w = np.ones(7)

@@ -2,7 +2,7 @@
 hand-off, product fixes shipped on a planning cadence, and workflows and snippets written by
 people with the mandate that end a class of tickets for one customer or shrink it for everyone.
 
-Three processes (DESIGN.md section 5; docs/ODD.md section 7.17 states them with formulas):
+Three processes (docs/design.md section 5; docs/ODD.md section 7.17 states them with formulas):
 
 * **Signals.** Every ticket closed for good emits a signal about its class's root cause with
   detail ``d = rho ** (handoffs + relay) * s``: ``rho`` = ``feedback.signal_retention_per_handoff``,
@@ -48,11 +48,11 @@ from model.mechanism import Hooks, Mechanism
 from model.routing import RESOLVE
 from model.streams import UniformBuffer
 
-#: Desk kinds whose people may write workflows and snippets (the mandate, DESIGN.md section 5):
+#: Desk kinds whose people may write workflows and snippets (the mandate, docs/design.md section 5):
 #: L1 works from scripts it does not own.
 MANDATE_DESKS = frozenset({"l2", "pod", "specialist"})
 #: Share of the most frequent classes whose product-rooted members define the restricted fix lead
-#: time (``mean_fix_lead_time_top_days``): SCIENCE.md section 2, the top 20 % of classes carry
+#: time (``mean_fix_lead_time_top_days``): docs/science.md section 2, the top 20 % of classes carry
 #: about 82 % of the volume (BPIC 2013).
 TOP_CLASS_SHARE = 0.2
 #: Trailing window of the contacts-per-customer series, days.

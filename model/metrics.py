@@ -120,7 +120,7 @@ def utilisation(series: pd.DataFrame, warmup_day: int, hours_per_day: float) -> 
 def summarise(tickets: pd.DataFrame, series: pd.DataFrame, staff: pd.DataFrame, cfg,
               customers: pd.DataFrame | None = None,
               mechanism_kpis: Iterable[Callable[[dict, object], dict]] = ()) -> dict:
-    """The flat ``summary.json`` KPIs (DESIGN.md section 10).
+    """The flat ``summary.json`` KPIs (docs/design.md section 10).
 
     ``mechanism_kpis`` are the mechanisms' KPI functions ``f(tables, cfg) -> dict`` (the model's
     catalogue: ``[m.kpis for m in model.MECHANISMS]``); they see the tables ``tickets``,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 from contextlib import contextmanager
 
 import mesa
@@ -18,7 +19,7 @@ from model.customers import Customers
 from model.demand import Demand
 from model.engine import Engine
 from model.feedback import Feedback
-from model.mechanism import Hooks, declare_agent_state
+from model.mechanism import Hooks, Mechanism, declare_agent_state
 from model.network import CustomerNetwork
 from model.org import assign_owners, build_org
 from model.pilot import Pilot
@@ -78,7 +79,8 @@ class TierSimModel(mesa.Model):
     """
 
     def __init__(self, cfg: Config, *, collect: bool = False,
-                 sizing_load: dict[str, float] | None = None) -> None:
+                 sizing_load: dict[str, float] | None = None,
+                 mechanisms: Sequence[type[Mechanism]] = MECHANISMS) -> None:
         validate(cfg)
         check_pods(cfg)
         if cfg.org.staffing == "sized" and sizing_load is None:
@@ -86,6 +88,8 @@ class TierSimModel(mesa.Model):
                              "(or run it with model.simulate.simulate), which sizes the desks "
                              "before the model is built")
         super().__init__(rng=cfg.seed)
+        self.mechanism_kinds = tuple(mechanisms)  # the catalogue (every one's KPIs run)
+        declare_agent_state(self.mechanism_kinds)  # before any agent is built (idempotent)
         # measured desk loads (org.staffing=sized: the desks were sized from them)
         self.sizing_load: dict[str, float] = dict(sizing_load or {})
         self.cfg = cfg
@@ -114,7 +118,7 @@ class TierSimModel(mesa.Model):
         self.network = (CustomerNetwork(self, Customers.enabled(cfg))
                         if Customers.enabled(cfg) or Correlated.enabled(cfg) else None)
         self.mechanisms: list = []  # built in schedule order; each then installs its hooks
-        for kind in MECHANISMS:
+        for kind in self.mechanism_kinds:
             if kind.enabled(cfg):
                 mech = kind(self)
                 if kind.name:  # reachable by name for the mechanisms built after it

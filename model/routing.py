@@ -110,7 +110,7 @@ class Policy:
         return w * factor * self._mult(person, ticket.domain)
 
     def _mult(self, person, domain: int) -> float:
-        """Handle time relative to an expert: 1 + (m0 - 1)(1 - proficiency) (SCIENCE.md §2),
+        """Handle time relative to an expert: 1 + (m0 - 1)(1 - proficiency) (docs/science.md §2),
         slowed while the person mentors a newcomer."""
         return (1.0 + (self.m0 - 1.0) * (1.0 - person.proficiency[domain])) * person.slowdown
 

@@ -1,4 +1,4 @@
-"""Writing a run directory (DESIGN.md section 10) and its provenance: files only, no model.
+"""Writing a run directory (docs/design.md section 10) and its provenance: files only, no model.
 
 ``model/simulate.py`` runs a simulation and hands its summary and tables to :func:`write_run`.
 """

@@ -14,7 +14,7 @@ import pandas as pd
 from model.config import Config
 from model.frames import customers_frame, staff_frame
 from model.metrics import pilot_cost_per_outcome, summarise
-from model.model import MECHANISMS, TierSimModel
+from model.model import TierSimModel
 from model.recorder import TICKET_COLUMNS
 from model.runio import config_hash, versions, write_run
 from model.sizing import build_model
@@ -40,7 +40,7 @@ def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, 
         tables.update(mech.tables())
     summary = summarise(tables.get("tickets", _empty_tickets()), tables["timeseries"],
                         tables["staff"], cfg, customers=tables["customers"],
-                        mechanism_kpis=[m.kpis for m in MECHANISMS])
+                        mechanism_kpis=[k.kpis for k in model.mechanism_kinds])
     summary.update({"seed": cfg.seed, "design": cfg.org.design, "config_hash": config_hash(cfg),
                     "version": versions()["tiersim"], "wall_seconds": time.perf_counter() - t0,
                     "events_processed": model.recorder.n_starts})

@@ -136,7 +136,6 @@ def test_no_references_outside_the_repository():
     assert not bad, f"references to notes outside the repository: {bad}"
 
 
-@pytest.mark.xfail(strict=False, reason="lead updates model/ references")
 def test_no_references_outside_the_repository_in_model_and_agents():
     """``model/``, ``agents/`` and the ODD parameter tables generated from ``model/config.py``
     (regenerate with ``python -m experiments.odd_params`` after editing the sources)."""

@@ -107,3 +107,82 @@ def test_the_checker_itself(tmp_path, code, expected):
     p = tmp_path / "m.py"
     p.write_text(code + "\n")
     assert len(violations(p)) == expected, violations(p)
+
+
+# ---- floors: who may import whom ----------------------------------------------------------------
+#: The floors of the simulation, ground first (docs/design.md section 2). A module imports only
+#: modules on floors below its own -- imports inside functions count -- so there is no import
+#: cycle and no upward import. A new module needs a line here.
+FLOORS: dict[str, int] = {
+    # ground: the config schema, random streams, calendar, the ticket record, the agents
+    "model.config": 0, "model.streams": 0, "model.calendar": 0, "model.tickets": 0,
+    "agents.staff": 0, "agents.customer": 0,
+    # parts: the catalogue and population, the engine and its desks, routing, logs, writers,
+    # the mechanism contract, pod rules
+    "model.catalogue": 1, "model.population": 1, "model.customer_graph": 1, "model.frames": 1,
+    "model.pods": 1, "model.engine": 1, "model.desks": 1, "model.recorder": 1,
+    "model.routing": 1, "model.runio": 1, "model.mechanism": 1,
+    # what the model is built from: demand, the org builder, the customer network, the KPIs, and
+    # the mechanisms
+    "model.demand": 2, "model.org": 2, "model.network": 2, "model.metrics": 2,
+    "model.talent": 2, "model.staffing": 2, "model.feedback": 2, "model.relationships": 2,
+    "model.correlated": 2, "model.pilot": 2,
+    "model.customers": 3,  # relationships is its part
+    "model.model": 4,  # the Mesa model: builds the parts, installs the mechanisms
+    "model.sizing": 5,  # the measuring probe: builds models before the sized one
+    "model.simulate": 6,  # one run end to end
+}
+
+
+def _module(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    return ".".join(p for p in rel.parts if p != "__init__")
+
+
+def imports_of(path: Path) -> list[tuple[int, str]]:
+    """``(line, module)`` of every import of ``model``/``agents`` in ``path``, at any depth."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.append((node.lineno, node.module))
+    return [(n, m) for n, m in out if m.split(".")[0] in ("model", "agents") and "." in m]
+
+
+def floor_violations(path: Path, floors: dict[str, int]) -> list[str]:
+    me = _module(path)
+    if me not in floors:
+        return [f"{me} has no floor in FLOORS (tests/test_layering.py)"]
+    return [f"line {n}: {me} (floor {floors[me]}) imports {m} (floor {floors.get(m)})"
+            for n, m in imports_of(path) if floors.get(m, 99) >= floors[me]]
+
+
+@pytest.mark.parametrize("path", [p for p in sources() if p.name != "__init__.py"],
+                         ids=_ids([p for p in sources() if p.name != "__init__.py"]))
+def test_imports_only_go_down_a_floor(path):
+    bad = floor_violations(path, FLOORS)
+    assert not bad, "\n  ".join(bad)
+
+
+def test_every_floor_entry_is_a_module():
+    modules = {_module(p) for p in sources() if p.name != "__init__.py"}
+    assert set(FLOORS) == modules, (set(FLOORS) - modules, modules - set(FLOORS))
+
+
+def test_the_floor_checker_itself(tmp_path):
+    """A cycle through a function-level import, and an upward import, are both caught."""
+    pkg = tmp_path / "model"
+    pkg.mkdir()
+    (pkg / "a.py").write_text("from model.b import x\n")
+    (pkg / "b.py").write_text("def f():\n    from model.a import y\n")
+    floors = {"model.a": 1, "model.b": 0}
+    global ROOT
+    old, ROOT = ROOT, tmp_path
+    try:
+        assert floor_violations(pkg / "a.py", floors) == []
+        assert len(floor_violations(pkg / "b.py", floors)) == 1  # the import inside f()
+        assert floor_violations(pkg / "a.py", {"model.a": 0, "model.b": 0})  # same floor
+        assert floor_violations(pkg / "a.py", {"model.b": 0})  # no floor: named
+    finally:
+        ROOT = old
