@@ -526,6 +526,22 @@ class FeedbackConfig:
 
 
 @dataclass
+class EconomicsConfig:
+    """How lost revenue is valued in the outcome accounting (``model/metrics.py``,
+    ``outcome_kpis``): a customer who leaves takes the MRR they would have paid over
+    ``customer_lifetime_months`` more months, discounted at ``discount_rate_annual``."""
+
+    customer_lifetime_months: float = _f(
+        36.0, range=(0.0, 600.0),
+        src="[A] months of revenue a churned customer would still have paid; 3 years is a "
+            "common customer-lifetime-value horizon (1 / annual churn of 10-15 % gives 7-10 "
+            "years; range 12-120)")
+    discount_rate_annual: float = _f(
+        0.10, range=(0.0, 1.0),
+        src="[A] cost of capital for discounting future MRR (range 0.05-0.20)")
+
+
+@dataclass
 class MechanismsConfig:
     """Switches for the mechanisms this version implements (docs/design.md section 5)."""
 
@@ -552,6 +568,7 @@ class Config:
     workforce: WorkforceConfig = field(default_factory=WorkforceConfig)
     mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
+    economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     # Front-end bookkeeping (ignored by the model): the experiment's name and the output root.
     experiment: str = _f("default")
     regime: str = _f("none")

@@ -117,6 +117,78 @@ def utilisation(series: pd.DataFrame, warmup_day: int, hours_per_day: float) -> 
     return out
 
 
+def lifetime_value_factor(months: float, annual_rate: float) -> float:
+    """Present value, at the churn date, of 1 a month paid at the end of each of the next
+    ``months`` months (a fractional last month pro rata), discounted at ``annual_rate``."""
+    if months <= 0:
+        return 0.0
+    r = (1.0 + annual_rate) ** (1.0 / 12.0) - 1.0
+    whole = math.floor(months)
+    full = whole if r == 0 else (1.0 - (1.0 + r) ** -whole) / r
+    return full + (months - whole) * (1.0 + r) ** -(whole + 1)
+
+
+def customer_years(series: pd.DataFrame, warmup_day: int, customers: int) -> float:
+    """Customer-years of the measured window: the daily count of paying customers summed over
+    the window / 365 (``customers`` every day when the customers mechanism is off)."""
+    w = _window(series, warmup_day)
+    if "customers_active" in w:
+        return float(w["customers_active"].sum()) / 365.0
+    return customers * len(w) / 365.0
+
+
+def outcome_kpis(k: dict, series: pd.DataFrame, customers: pd.DataFrame | None, cfg) -> dict:
+    """The outcome accounting: rates per customer-year of the measured window, so runs of
+    different horizons and designs that prevent different numbers of tickets compare.
+
+    * ``support_cost_per_customer_year``: salaries and hiring (``cost_total``) / customer-years;
+    * ``lost_revenue_per_customer_year``: each customer who left in the window takes their MRR
+      for ``economics.customer_lifetime_months`` more months, discounted at
+      ``economics.discount_rate_annual`` (:func:`lifetime_value_factor`), / customer-years;
+    * ``total_cost_per_customer_year`` = the two added: **the headline**;
+    * ``net_contribution_per_customer_year``: revenue received in the window (the daily MRR,
+      expansion included) minus support cost, / customer-years;
+    * ``problems_solved_or_prevented``: good closes (no reopen) + tickets prevented by fixes,
+      snippets and workflows in the window; ``support_cost_per_problem``: support cost over them;
+    * ``cost_per_good_ticket``: support cost / good closes (a ticket that never happens is not
+      a loss here either: it only lowers the support cost).
+    """
+    w = _window(series, cfg.sim.warmup_days)
+    n0 = cfg.customers.count
+    cy = customer_years(series, cfg.sim.warmup_days, n0)
+    cost = k["cost_total"]
+    lost = 0.0
+    if customers is not None and "mrr" in customers and len(customers):
+        churned = customers["churned_day"].astype("float64")
+        gone = customers[churned >= cfg.sim.warmup_days]
+        e = cfg.economics
+        lost = float(gone["mrr"].sum()) * lifetime_value_factor(e.customer_lifetime_months,
+                                                                 e.discount_rate_annual)
+    if "mrr" in w:
+        revenue = float(w["mrr"].sum()) * 12.0 / 365.0
+    else:
+        mrr = float(customers["mrr"].sum()) if customers is not None and len(customers) else 0.0
+        revenue = mrr * 12.0 / 365.0 * len(w)
+    prevented = int(k.get("tickets_deflected") or 0)
+    problems = int(k["good_outcomes"]) + prevented
+
+    def per(x: float, n: float) -> float:
+        return x / n if n > 0 else math.nan
+
+    return {
+        "customer_years": cy,
+        "support_cost_per_customer_year": per(cost, cy),
+        "lost_revenue": lost,
+        "lost_revenue_per_customer_year": per(lost, cy),
+        "total_cost_per_customer_year": per(cost + lost, cy),
+        "revenue": revenue,
+        "net_contribution_per_customer_year": per(revenue - cost, cy),
+        "problems_solved_or_prevented": problems,
+        "support_cost_per_problem": per(cost, problems),
+        "cost_per_good_ticket": per(cost, k["good_outcomes"]),
+    }
+
+
 def summarise(tickets: pd.DataFrame, series: pd.DataFrame, staff: pd.DataFrame, cfg,
               customers: pd.DataFrame | None = None,
               mechanism_kpis: Iterable[Callable[[dict, object], dict]] = ()) -> dict:
@@ -148,6 +220,7 @@ def summarise(tickets: pd.DataFrame, series: pd.DataFrame, staff: pd.DataFrame, 
     else:
         per_day = (sim.business_hours[1] - sim.business_hours[0]) * len(sim.workdays) / 7.0
     k.update(utilisation(series, sim.warmup_days, per_day))
+    k.update(outcome_kpis(k, series, customers, cfg))
     return {key: (None if isinstance(v, float) and not np.isfinite(v) else v)
             for key, v in k.items()}
 

@@ -32,7 +32,11 @@ SUMMARY_KEYS = (
     *(f"headcount_{r}" for r in ROLES), *(f"attrition_annual_{r}" for r in ROLES),
     "promotions", "mean_proficiency", "cost_total", "cost_per_head", "cost_per_resolved_ticket",
     "cost_per_outcome", "customer_churn_annual", "retained_mrr_share", "named_requests",
-    "named_honoured_share", "fixes_shipped", "tickets_deflected", "seed", "config_hash",
+    "named_honoured_share", "fixes_shipped", "tickets_deflected",
+    "support_cost_per_customer_year", "lost_revenue_per_customer_year",
+    "total_cost_per_customer_year", "net_contribution_per_customer_year",
+    "problems_solved_or_prevented", "support_cost_per_problem", "cost_per_good_ticket",
+    "seed", "config_hash",
     "version", "wall_seconds",
 )
 TICKET_COLUMNS = (
