@@ -105,14 +105,24 @@ def cost_kpis(series: pd.DataFrame, warmup_day: int, resolved: int, good: int,
 
 
 def utilisation(series: pd.DataFrame, warmup_day: int, hours_per_day: float) -> dict:
-    """Share of paid shift hours spent working tickets, by role (post warm-up), using the
-    daily headcount on the floor."""
+    """Share of paid shift hours spent working tickets, by role, using the daily headcount on
+    the floor: ``utilisation_<role>`` over the post-warm-up window, and
+    ``utilisation_<role>_y<k>`` over its k-th year (days ``warmup + 365 (k - 1)`` to
+    ``warmup + 365 k``; a last, shorter year is measured over the days it has)."""
     s = _window(series, warmup_day)
+    out = _utilisation(s, hours_per_day, "")
+    year = (s["day"] - warmup_day) // 365 + 1
+    for k in sorted(year.unique().tolist()):
+        out.update(_utilisation(s[year == k], hours_per_day, f"_y{k}"))
+    return out
+
+
+def _utilisation(s: pd.DataFrame, hours_per_day: float, suffix: str) -> dict:
     out = {}
     for role in Role:
         work, heads = f"work_h_{role.value}", f"headcount_{role.value}"
         if work in s and heads in s and s[heads].sum() > 0:
-            out[f"utilisation_{role.value}"] = float(s[work].fillna(0).sum()) / (
+            out[f"utilisation_{role.value}{suffix}"] = float(s[work].fillna(0).sum()) / (
                 float(s[heads].sum()) * hours_per_day)
     return out
 

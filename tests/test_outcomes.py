@@ -109,3 +109,22 @@ def test_summary_carries_the_outcome_accounting(small_cfg):
     assert s["total_cost_per_customer_year"] == pytest.approx(
         s["support_cost_per_customer_year"] + s["lost_revenue_per_customer_year"])
     assert s["problems_solved_or_prevented"] == s["good_outcomes"] + s["tickets_deflected"]
+
+
+def test_utilisation_by_year_adds_up_to_the_window():
+    """utilisation_<role>_y<k> per 365-day year of the measured window; the window's figure is
+    their headcount-weighted mean."""
+    from model.metrics import utilisation
+
+    days = 60 + 365 + 100
+    s = pd.DataFrame({"day": range(days), "headcount_l1": [10] * 200 + [5] * (days - 200),
+                      "work_h_l1": [48.0] * 200 + [36.0] * (days - 200)})
+    u = utilisation(s, 60, 8.0)
+    w1 = s[(s["day"] >= 60) & (s["day"] < 425)]
+    assert u["utilisation_l1_y1"] == pytest.approx(w1["work_h_l1"].sum()
+                                                   / (w1["headcount_l1"].sum() * 8.0))
+    assert u["utilisation_l1_y2"] == pytest.approx(36.0 / 40.0)
+    assert "utilisation_l1_y3" not in u
+    h1, h2 = w1["headcount_l1"].sum(), 5 * 100
+    assert u["utilisation_l1"] == pytest.approx((u["utilisation_l1_y1"] * h1
+                                                 + u["utilisation_l1_y2"] * h2) / (h1 + h2))
