@@ -118,6 +118,13 @@ class Draws:
                    ExpBuffer(streams["work"]))
 
 
+class _NoScripts:
+    """``scripted`` when no issue class has a script."""
+
+    def __getitem__(self, cls: int) -> bool:
+        return False
+
+
 class Policy:
     """Shared rules; subclasses set ``intake``.
 
@@ -127,18 +134,19 @@ class Policy:
             ``specialists`` when present.
         engine: carries out ``finish``'s decisions (``resolve``, ``handoff``, ``wait_customer``).
         draws: the random draws (``Draws.from_streams(streams)`` in a run).
-        scripted: per issue class, whether a script exists (the catalogue's ``scripted``).
+        scripted: per issue class, whether a script exists (the catalogue's ``scripted``);
+            ``None``: no class has one.
         org_graph: the org graph, whose edges carry each hand-off route's ``context_loss``
             multiplier; ``None``: every route's multiplier is 1.
     """
 
     def __init__(self, params: RoutingParams, desks: Mapping, engine, draws: Draws, *,
-                 scripted: Sequence[bool] = (), org_graph=None) -> None:
+                 scripted: Sequence[bool] | None = None, org_graph=None) -> None:
         self.params = params
         self.engine = engine
         self.org = org_graph
         self.desks = desks
-        self.scripted = scripted
+        self.scripted = scripted if scripted is not None else _NoScripts()
         # copied to plain attributes: the rules read them on the hot path
         p = params
         self.reopen_on = p.reopen
@@ -384,7 +392,7 @@ class GeneralistPolicy(Policy):
     """
 
     def __init__(self, params: RoutingParams, desks: Mapping, engine, draws: Draws, *,
-                 pods: Sequence | None = None, scripted: Sequence[bool] = (),
+                 pods: Sequence | None = None, scripted: Sequence[bool] | None = None,
                  org_graph=None) -> None:
         super().__init__(params, desks, engine, draws, scripted=scripted, org_graph=org_graph)
         # the model's own list (not a copy); by default the ``pod`` desks in ``desks``' order
@@ -411,7 +419,7 @@ class PilotPolicy(TieredPolicy):
     """Tiered, except the treated segment's tickets go to the pilot pod while it runs."""
 
     def __init__(self, params: RoutingParams, desks: Mapping, engine, draws: Draws, *,
-                 scripted: Sequence[bool] = (), org_graph=None) -> None:
+                 scripted: Sequence[bool] | None = None, org_graph=None) -> None:
         super().__init__(params, desks, engine, draws, scripted=scripted, org_graph=org_graph)
         self.pod = desks["pilot_pod"]
         self.active = False  # set by the model while the pilot runs
