@@ -11,6 +11,11 @@ The rule a person follows depends on the *desk* they sit at (``l1``, ``l2``, ``e
 ``specialist``, ``pod``), not on their design, so a pilot pod of former L2 staff works as owners
 while in the pod. Hand-off parameters (context loss) are attributes of the org graph's edges:
 a design is data. Adding a design means adding an intake rule and a graph (``model/org.py``).
+
+A policy is built from explicit inputs: its parameters (``routing_params(cfg)``, a frozen
+:class:`RoutingParams`), the desks, the engine it drives and its random draws (:class:`Draws`);
+``make_policy(design, model)`` gathers them from a built model. Unit tests build one from a
+handful of stub desks and fixed draws (tests/test_routing_unit.py).
 """
 
 from __future__ import annotations
