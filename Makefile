@@ -7,7 +7,7 @@ VENV := .venv
 export UV_PYTHON := $(PY312)
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help setup run test test-all slow lint bench clean-outputs viz
+.PHONY: help setup run test check test-all slow lint bench clean-outputs viz
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
@@ -27,13 +27,18 @@ run: setup  ## the main job: tiered vs generalist over a few seeds -> outputs/co
 test: setup  ## the default test suite (fast; slow validation excluded)
 	$(VENV)/bin/python -m pytest -q
 
+# tiers (tests/conftest.py): unit + model, slow tests excluded; under 2 minutes on 2 cores
+check: setup  ## quick check while working: the unit and model test tiers (not slow)
+	$(VENV)/bin/python -m pytest -q -m "(unit or model) and not slow"
+
 slow: setup  ## the slow statistical validation suite
 	$(VENV)/bin/python -m pytest -q -m slow
 
 test-all: setup  ## every test, slow ones included
 	$(VENV)/bin/python -m pytest -q -m "slow or not slow"
 
-lint: setup  ## ruff lint + the layering rule
+# the layering rule is a test (tests/test_layering.py, in make test and make check)
+lint: setup  ## ruff lint of model, agents, experiments and tests
 	$(VENV)/bin/ruff check model agents experiments tests
 
 bench: setup  ## throughput and memory benchmarks -> outputs/bench/

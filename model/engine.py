@@ -22,13 +22,42 @@ from itertools import count
 FINISH, READY, SHIFT = 0, 1, 2
 
 
-class Engine:
-    """Runs ticket events in time order and keeps the per-event counters."""
+class PresetArrivals:
+    """A fixed list of tickets arriving at their ``created_h`` (hand-made scenarios, tests): the
+    interface the engine reads from a day's arrivals (``times``, ``next``, ``make(i)``), as
+    :class:`model.demand.DayArrivals` provides it for a run."""
 
-    def __init__(self, calendar, recorder, stalled_after_h: float) -> None:
+    __slots__ = ("times", "next", "_tickets")
+
+    def __init__(self, tickets: list) -> None:
+        self._tickets = sorted(tickets, key=lambda t: t.created_h)
+        self.times = [t.created_h for t in self._tickets]
+        self.next = 0
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def make(self, i: int):
+        return self._tickets[i]
+
+
+class Engine:
+    """Runs ticket events in time order and keeps the per-event counters.
+
+    Args:
+        calendar: working time (``model/calendar.py``): when work may start, and when it ends.
+        recorder: the run's counters and logs (``model/recorder.py``).
+        stalled_after_h: working hours queued after which a ticket counts as stalled.
+        policy: the routing policy (``model/routing.py``); may be set later, as the model does
+            once the org is built (a policy needs its engine).
+        desks: the desks whose idle people pull queued work when a shift starts.
+    """
+
+    def __init__(self, calendar, recorder, stalled_after_h: float = math.inf, *,
+                 policy=None, desks=()) -> None:
         self.cal = calendar
         self.rec = recorder
-        self.policy = None  # set by the model once the org is built
+        self.policy = policy
         self.stalled_after_h = stalled_after_h
         self.heap: list = []
         self._seq = count()
@@ -36,7 +65,7 @@ class Engine:
         self.arrivals = None  # DayArrivals for the day being run
         self.open_tickets = 0
         self.in_wait = 0  # tickets waiting for the customer or a reopen
-        self.desks: list = []
+        self.desks: list = list(desks)
         self.plan_hooks: list = []  # f(person, ticket, t) -> extra hours for the piece starting
         self.work_hooks: list = []  # f(person, ticket, t) after each piece (hours: person.piece_h)
         self.close_hooks: list = []  # f(ticket, t) when a ticket closes for good

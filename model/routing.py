@@ -11,9 +11,17 @@ The rule a person follows depends on the *desk* they sit at (``l1``, ``l2``, ``e
 ``specialist``, ``pod``), not on their design, so a pilot pod of former L2 staff works as owners
 while in the pod. Hand-off parameters (context loss) are attributes of the org graph's edges:
 a design is data. Adding a design means adding an intake rule and a graph (``model/org.py``).
+
+A policy is built from explicit inputs: its parameters (``routing_params(cfg)``, a frozen
+:class:`RoutingParams`), the desks, the engine it drives and its random draws (:class:`Draws`);
+``make_policy(design, model)`` gathers them from a built model. Unit tests build one from a
+handful of stub desks and fixed draws (tests/test_routing_unit.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from model.streams import ExpBuffer, UniformBuffer
 
@@ -21,55 +29,166 @@ from model.streams import ExpBuffer, UniformBuffer
 RESOLVE, SCRIPT_CLOSE, ESCALATE, ASK, RETURN = range(5)
 
 
-class Policy:
-    """Shared rules; subclasses set ``intake``."""
+@dataclass(frozen=True)
+class RoutingParams:
+    """The configuration a policy reads, in working hours and probabilities.
 
-    def __init__(self, model) -> None:
-        cfg = model.cfg
-        self.model = model
-        self.engine = model.engine
-        self.org = model.org_graph
-        self.desks = model.desks
-        self.cat = model.catalogue
-        o, h = cfg.org, cfg.org.handoff
-        self.overhead = cfg.mechanisms.handoff_overhead
-        self.reopen_on = cfg.mechanisms.reopen
-        self.m0 = cfg.workforce.novice_multiplier
-        self.exp_mode = cfg.product.service == "exponential"
-        self.mean_work = cfg.product.mean_work_hours
-        self.bernoulli = o.escalation.mode == "bernoulli"
-        self.esc_p, self.reopen_p = o.escalation.p, o.escalation.reopen_p
-        self.l2_factor = o.escalation.l2_work_factor
-        self.mandate = o.l1.mandate_complexity
-        self.triage_h = o.l1.triage_minutes / 60
-        self.script_factor = o.l1.script_time_factor
-        self.script_max = o.l1.script_close_max_p
-        self.script_half = o.l1.script_close_half_load
-        self.diag_h = o.l2.diagnose_minutes / 60
-        self.push_back_p = o.l2.push_back_p
-        self.false_bug_p = o.l2.false_bug_p
-        self.writeup_h = h.writeup_minutes / 60 if self.overhead else 0.0
-        self.rebuild_h = h.rebuild_minutes / 60 if self.overhead else 0.0
-        self.reexplain_h = h.reexplain_minutes / 60
-        self.loss_p = h.context_loss_p if self.overhead else 0.0
-        self.retention = h.context_retention if self.overhead else 1.0
-        self.info_p = o.info_request_p
-        self.reply_h = o.reply_wait_hours
-        self.close_h = o.close_minutes / 60
-        self.reopen_delay = o.reopen_delay_hours
-        self.wrong_fix_p = o.wrong_fix_reopen_p
-        self.script_reopen_p = o.script_reopen_p
+    ``routing_params(cfg)`` builds it from a run's config (switches already applied: with
+    ``mechanisms.handoff_overhead`` off, the write-up, rebuild and context-loss values are
+    neutral). The defaults are a *minimal* rule set for unit tests, not the config's defaults:
+    no hand-off overhead, no questions to the customer, no reopenings, no push-backs or false
+    bug reports, novices as fast as experts, and an L1 mandate of 0.5.
+    """
+
+    novice_multiplier: float = 1.0  # handle time of a novice relative to an expert
+    exponential_service: bool = False  # fresh memoryless work on a repeat visit
+    mean_work_h: float = 1.0
+    bernoulli: bool = False  # escalation.mode: a coin per ticket instead of the mandate rules
+    escalation_p: float = 0.0
+    bernoulli_reopen_p: float = 0.0
+    l2_work_factor: float = 1.0
+    mandate: float = 0.5  # L1 resolves up to this complexity
+    triage_h: float = 0.0
+    script_time_factor: float = 1.0
+    script_close_max_p: float = 0.0
+    script_close_half_load: float = 1.0
+    diagnose_h: float = 0.0
+    push_back_p: float = 0.0
+    false_bug_p: float = 0.0
+    writeup_h: float = 0.0
+    rebuild_h: float = 0.0
+    reexplain_h: float = 0.0
+    context_loss_p: float = 0.0
+    context_retention: float = 1.0
+    info_request_p: float = 0.0
+    reply_wait_h: float = 1.0
+    close_h: float = 0.0
+    reopen: bool = False  # mechanisms.reopen: a fix may not hold
+    reopen_delay_h: float = 1.0
+    wrong_fix_reopen_p: float = 0.0
+    script_reopen_p: float = 0.0
+    named_ownership: bool = False  # org.ownership == "named" (generalist intake)
+
+
+def routing_params(cfg) -> RoutingParams:
+    """The routing parameters of config ``cfg`` (a validated :class:`model.config.Config`)."""
+    o, h = cfg.org, cfg.org.handoff
+    overhead = cfg.mechanisms.handoff_overhead
+    return RoutingParams(
+        novice_multiplier=cfg.workforce.novice_multiplier,
+        exponential_service=cfg.product.service == "exponential",
+        mean_work_h=cfg.product.mean_work_hours,
+        bernoulli=o.escalation.mode == "bernoulli",
+        escalation_p=o.escalation.p,
+        bernoulli_reopen_p=o.escalation.reopen_p,
+        l2_work_factor=o.escalation.l2_work_factor,
+        mandate=o.l1.mandate_complexity,
+        triage_h=o.l1.triage_minutes / 60,
+        script_time_factor=o.l1.script_time_factor,
+        script_close_max_p=o.l1.script_close_max_p,
+        script_close_half_load=o.l1.script_close_half_load,
+        diagnose_h=o.l2.diagnose_minutes / 60,
+        push_back_p=o.l2.push_back_p,
+        false_bug_p=o.l2.false_bug_p,
+        writeup_h=h.writeup_minutes / 60 if overhead else 0.0,
+        rebuild_h=h.rebuild_minutes / 60 if overhead else 0.0,
+        reexplain_h=h.reexplain_minutes / 60,
+        context_loss_p=h.context_loss_p if overhead else 0.0,
+        context_retention=h.context_retention if overhead else 1.0,
+        info_request_p=o.info_request_p,
+        reply_wait_h=o.reply_wait_hours,
+        close_h=o.close_minutes / 60,
+        reopen=cfg.mechanisms.reopen,
+        reopen_delay_h=o.reopen_delay_hours,
+        wrong_fix_reopen_p=o.wrong_fix_reopen_p,
+        script_reopen_p=o.script_reopen_p,
+        named_ownership=o.ownership == "named",
+    )
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The random draws a policy takes, as zero-argument callables: ``u`` Uniform(0, 1)
+    (decisions), ``exp`` and ``work_exp`` standard exponential (reply / reopen delays, fresh
+    work). Tests pass constants; a run draws from its named streams (``from_streams``)."""
+
+    u: Callable[[], float]
+    exp: Callable[[], float]
+    work_exp: Callable[[], float]
+
+    @classmethod
+    def from_streams(cls, streams) -> Draws:
+        """Batched draws from the ``routing``, ``replies`` and ``work`` streams."""
+        return cls(UniformBuffer(streams["routing"]), ExpBuffer(streams["replies"]),
+                   ExpBuffer(streams["work"]))
+
+
+class _NoScripts:
+    """``scripted`` when no issue class has a script."""
+
+    def __getitem__(self, cls: int) -> bool:
+        return False
+
+
+class Policy:
+    """Shared rules; subclasses set ``intake``.
+
+    Args:
+        params: the routing parameters (``routing_params(cfg)``).
+        desks: the desks by name; the rules use ``l1``, ``l2``, ``engineering`` and
+            ``specialists`` when present.
+        engine: carries out ``finish``'s decisions (``resolve``, ``handoff``, ``wait_customer``).
+        draws: the random draws (``Draws.from_streams(streams)`` in a run).
+        scripted: per issue class, whether a script exists (the catalogue's ``scripted``);
+            ``None``: no class has one.
+        org_graph: the org graph, whose edges carry each hand-off route's ``context_loss``
+            multiplier; ``None``: every route's multiplier is 1.
+    """
+
+    def __init__(self, params: RoutingParams, desks: Mapping, engine, draws: Draws, *,
+                 scripted: Sequence[bool] | None = None, org_graph=None) -> None:
+        self.params = params
+        self.engine = engine
+        self.org = org_graph
+        self.desks = desks
+        self.scripted = scripted if scripted is not None else _NoScripts()
+        # copied to plain attributes: the rules read them on the hot path
+        p = params
+        self.reopen_on = p.reopen
+        self.m0 = p.novice_multiplier
+        self.exp_mode = p.exponential_service
+        self.mean_work = p.mean_work_h
+        self.bernoulli = p.bernoulli
+        self.esc_p, self.reopen_p = p.escalation_p, p.bernoulli_reopen_p
+        self.l2_factor = p.l2_work_factor
+        self.mandate = p.mandate
+        self.triage_h = p.triage_h
+        self.script_factor = p.script_time_factor
+        self.script_max = p.script_close_max_p
+        self.script_half = p.script_close_half_load
+        self.diag_h = p.diagnose_h
+        self.push_back_p = p.push_back_p
+        self.false_bug_p = p.false_bug_p
+        self.writeup_h = p.writeup_h
+        self.rebuild_h = p.rebuild_h
+        self.reexplain_h = p.reexplain_h
+        self.loss_p = p.context_loss_p
+        self.retention = p.context_retention
+        self.info_p = p.info_request_p
+        self.reply_h = p.reply_wait_h
+        self.close_h = p.close_h
+        self.reopen_delay = p.reopen_delay_h
+        self.wrong_fix_p = p.wrong_fix_reopen_p
+        self.script_reopen_p = p.script_reopen_p
         self.repeat_odds = None  # f(ticket, person) -> odds ratio on repeat contacts (loyalty.py)
         self._loss: dict[tuple[str, str], float] = {}  # route -> context_loss (_edge_loss)
-        self.u = UniformBuffer(model.streams["routing"])
-        self.exp = ExpBuffer(model.streams["replies"])
-        self.work_exp = ExpBuffer(model.streams["work"])
+        self.u, self.exp, self.work_exp = draws.u, draws.exp, draws.work_exp
         self.rules = {"l1": self._l1, "l2": self._l2, "engineering": self._engineering,
                       "specialist": self._owner, "pod": self._owner}
-        self.eng = self.desks.get("engineering")
-        self.l1_desk = self.desks.get("l1")
-        self.l2_desk = self.desks.get("l2")
-        self.spec = self.desks.get("specialists")
+        self.eng = desks.get("engineering")
+        self.l1_desk = desks.get("l1")
+        self.l2_desk = desks.get("l2")
+        self.spec = desks.get("specialists")
 
     # --- intake -----------------------------------------------------------------------------
     def intake(self, ticket):
@@ -135,7 +254,7 @@ class Policy:
         triage = min(self._work(ticket, person), self.triage_h)
         if ticket.specialist or ticket.needs_eng:
             return self._escalate(ticket, self.l2_desk, 0, None, triage)
-        scripted = self.cat.scripted[ticket.cls]
+        scripted = self.scripted[ticket.cls]
         if scripted and ticket.on_pattern:
             ticket.action = RESOLVE
             return self._work(ticket, person, self.script_factor)
@@ -230,7 +349,8 @@ class Policy:
         route = (src.name, dst.name)
         loss = self._loss.get(route)
         if loss is None:
-            loss = self._loss[route] = self.org.edges[route]["context_loss"]
+            loss = 1.0 if self.org is None else self.org.edges[route]["context_loss"]
+            self._loss[route] = loss
         return loss
 
     def _reopen_after(self, ticket, person) -> float | None:
@@ -276,10 +396,13 @@ class GeneralistPolicy(Policy):
     pod-mate (covering), else it waits in the pod's queue for that domain.
     """
 
-    def __init__(self, model) -> None:
-        super().__init__(model)
-        self.pods = model.pods
-        self.named = model.cfg.org.ownership == "named"
+    def __init__(self, params: RoutingParams, desks: Mapping, engine, draws: Draws, *,
+                 pods: Sequence | None = None, scripted: Sequence[bool] | None = None,
+                 org_graph=None) -> None:
+        super().__init__(params, desks, engine, draws, scripted=scripted, org_graph=org_graph)
+        # the model's own list (not a copy); by default the ``pod`` desks in ``desks``' order
+        self.pods = pods if pods is not None else [d for d in desks.values() if d.kind == "pod"]
+        self.named = params.named_ownership
 
     def intake(self, ticket):
         if ticket.specialist:
@@ -300,10 +423,11 @@ class GeneralistPolicy(Policy):
 class PilotPolicy(TieredPolicy):
     """Tiered, except the treated segment's tickets go to the pilot pod while it runs."""
 
-    def __init__(self, model) -> None:
-        super().__init__(model)
-        self.pod = model.desks["pilot_pod"]
-        self.active = False
+    def __init__(self, params: RoutingParams, desks: Mapping, engine, draws: Draws, *,
+                 scripted: Sequence[bool] | None = None, org_graph=None) -> None:
+        super().__init__(params, desks, engine, draws, scripted=scripted, org_graph=org_graph)
+        self.pod = desks["pilot_pod"]
+        self.active = False  # set by the model while the pilot runs
 
     def intake(self, ticket):
         if self.active and ticket.customer.pilot_arm == "treated":
@@ -317,8 +441,14 @@ POLICIES = {"tiered": TieredPolicy, "generalist": GeneralistPolicy, "pilot": Pil
 
 
 def make_policy(design: str, model) -> Policy:
+    """The policy of ``design`` for a built model (its config, desks, engine, catalogue, org
+    graph and streams; ``model.pods`` for the generalist design)."""
     try:
-        return POLICIES[design](model)
+        cls = POLICIES[design]
     except KeyError:  # pragma: no cover - validated in config
         raise ValueError(f"unknown org.design {design!r}; known: {', '.join(POLICIES)}") from None
+    extra = {"pods": model.pods} if cls is GeneralistPolicy else {}
+    return cls(routing_params(model.cfg), model.desks, model.engine,
+               Draws.from_streams(model.streams), scripted=model.catalogue.scripted,
+               org_graph=model.org_graph, **extra)
 

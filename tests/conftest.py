@@ -9,6 +9,11 @@ Fixtures (all session-scoped, so hypothesis tests may use them too):
   ``small_cfg("tiered", sim__calendar="always", org__l1__headcount=3)``.
 * ``repo_root`` -- the repository root (a :class:`pathlib.Path`).
 * ``contract`` -- the output contract of docs/design.md section 10 (summary keys, table columns).
+
+Test tiers (markers registered in pyproject.toml): every test gets exactly one of ``unit``,
+``model``, ``validation`` or ``e2e`` from ``TIERS`` below (file -> tier, with per-test
+overrides in ``TIER_OVERRIDES``); a test file missing from the table stops the run, so a new
+file must be given a tier here. ``make check`` runs ``unit`` and ``model`` (not slow).
 """
 
 from __future__ import annotations
@@ -53,6 +58,120 @@ EVENT_COLUMNS = ("ticket_id", "time_h", "activity", "desk", "staff_id")
 # the columns of a ticket drawn at creation (identical across designs for one seed, docs/design.md §7)
 INTRINSIC_TICKET_COLUMNS = ("ticket_id", "customer_id", "class_id", "domain", "complexity",
                             "created_h")
+
+# ---- test tiers --------------------------------------------------------------------------------
+#: unit: the engine, desks, routing, calendar, streams (and other pieces) alone, with stubs;
+#: model: whole-model invariants, the regression baseline, reproducibility on short runs;
+#: validation: statistical, directional (paired-seed) and queueing-theory checks;
+#: e2e: the CLI, sweeps and launchers, experiments, the report, the browser page.
+TIER_NAMES = ("unit", "model", "validation", "e2e")
+TIERS = {
+    # unit
+    "test_engine_unit.py": "unit",
+    "test_desks_unit.py": "unit",
+    "test_routing_unit.py": "unit",
+    "test_calendar_unit.py": "unit",
+    "test_layering.py": "unit",
+    "test_stats.py": "unit",
+    "test_config.py": "unit",
+    # model
+    "test_regression.py": "model",
+    "test_repro.py": "model",
+    "test_properties.py": "model",
+    "test_odd.py": "model",
+    "test_customers.py": "model",
+    "test_feedback.py": "model",
+    "test_staffing.py": "model",
+    "test_talent.py": "model",
+    "test_mechanism.py": "model",
+    "test_outcomes.py": "model",
+    # validation
+    "test_theory.py": "validation",
+    "test_directional.py": "validation",
+    "test_v4.py": "validation",
+    # e2e
+    "test_cli.py": "e2e",
+    "test_sweeps.py": "e2e",
+    "test_experiments.py": "e2e",
+    "test_bench_smoke.py": "e2e",
+    "test_report.py": "e2e",
+    "test_viz.py": "e2e",
+    "test_docs.py": "e2e",
+}
+#: ``file::test`` -> tier, where a file mixes tiers (parametrised tests: the function's name)
+TIER_OVERRIDES = {
+    # composes every org x regime x experiment and builds each model (63 cases): a CLI smoke
+    "test_config.py::test_org_regime_experiment_combinations_compose_and_build": "e2e",
+    # a desk alone, with stub people
+    "test_customers.py::test_desks_hold_a_named_ticket_for_its_person_up_to_the_cap": "unit",
+    # V7 / V8 and directional checks with paired seeds
+    "test_customers.py::test_v7_stay_probability_after_an_episode_matches_gartner": "validation",
+    "test_customers.py::test_v7_full": "validation",
+    "test_customers.py::test_v8_repeat_contact_odds_fall_with_continuity": "validation",
+    "test_customers.py::test_v8_an_owners_departure_resets_the_odds": "validation",
+    "test_customers.py::test_v8_satisfaction_ranks_relationship_over_pod_over_queue":
+        "validation",
+    "test_customers.py::test_v8_full": "validation",
+    "test_customers.py::test_named_requests_wait_for_their_person_and_are_honoured_more_often":
+        "validation",
+    "test_customers.py::test_transactional_customers_ask_for_nobody": "validation",
+    "test_customers.py::test_being_known_matters_where_relationships_form": "validation",
+    "test_customers.py::test_more_handoffs_lower_goodwill": "validation",
+    "test_customers.py::test_problem_correlation_makes_same_class_arrivals_burstier":
+        "validation",
+    "test_feedback.py::test_removing_top_k_classes_cuts_volume_by_their_share": "validation",
+    "test_feedback.py::test_snippet_classes_shrink_by_about_the_deflection_share": "validation",
+    "test_feedback.py::test_lower_signal_retention_means_later_fixes_and_more_tickets":
+        "validation",
+    "test_feedback.py::test_lower_signal_retention_full": "validation",
+    "test_feedback.py::test_tiered_signals_reach_product_with_less_detail": "validation",
+    "test_staffing.py::test_sized_desks_run_near_the_target_occupancy": "validation",
+    "test_staffing.py::test_an_overstaffed_desk_stops_replacing_leavers": "validation",
+    "test_staffing.py::test_an_understaffed_desk_hires_through_the_lead_time": "validation",
+    "test_talent.py::test_v5_new_l1_cohort_is_about_1_64_times_as_productive_after_a_year":
+        "validation",
+    "test_talent.py::test_v5_beside_veterans_a_cohort_reaches_90_percent_about_36_percent_sooner":
+        "validation",
+    "test_talent.py::test_v6_a_paused_domain_regresses_by_the_retention_rate_and_reconverges":
+        "validation",
+    "test_talent.py::test_v6_knowledge_stock_falls_as_attrition_rises": "validation",
+    "test_talent.py::test_higher_l1_attrition_lowers_skill_and_raises_escalations": "validation",
+    "test_talent.py::test_no_promotion_path_makes_the_best_l1s_quit_more": "validation",
+}
+
+
+def _check_tier_table() -> None:
+    """Every tier is known, and every override names a test that exists (a renamed test
+    would silently fall back to its file's tier)."""
+    bad = {k: v for k, v in {**TIERS, **TIER_OVERRIDES}.items() if v not in TIER_NAMES}
+    stray = []
+    for key in TIER_OVERRIDES:
+        name, test = key.split("::")
+        path = REPO_ROOT / "tests" / name
+        if name not in TIERS or not path.is_file() or f"def {test}(" not in path.read_text():
+            stray.append(key)
+    if bad or stray:
+        raise pytest.UsageError(f"tests/conftest.py tier table: unknown tiers {bad}; "
+                                f"overrides naming no test of a file in TIERS: {stray}")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects: every collected test gets its tier
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark every test with its tier; a test file without one stops the run."""
+    _check_tier_table()
+    missing = set()
+    for item in items:
+        name = item.path.name
+        tier = TIER_OVERRIDES.get(f"{name}::{item.originalname}", TIERS.get(name))
+        if tier is None:
+            missing.add(name)
+        else:
+            item.add_marker(getattr(pytest.mark, tier))
+    if missing:
+        raise pytest.UsageError(
+            f"test file(s) {', '.join(sorted(missing))} have no tier: add them to TIERS in "
+            f"tests/conftest.py (one of {', '.join(TIER_NAMES)})")
+
 
 # ---- small configurations -------------------------------------------------------------------------
 SMALL_DEFAULTS = {
