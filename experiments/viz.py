@@ -26,7 +26,7 @@ again with the controls as overrides and builds a new model from it. The page al
 long horizon (``VIZ_OVERRIDES``) so that Play keeps going.
 
 The page's front-end packages are served from the local cache that ``make setup`` fills
-(``experiments/assets.py``), so it works with no internet. Figures are matplotlib PNGs (no
+(``experiments/tools/assets.py``), so it works with no internet. Figures are matplotlib PNGs (no
 Vega/Altair assets needed). Two of Mesa's module-level helpers are replaced (see the end of the
 file): the first grid layout, and the parameter inputs (each shows its value; a typed seed
 applies on Reset without pressing Enter).
@@ -1017,7 +1017,7 @@ def main(argv: list[str] | None = None) -> int:
     from solara.__main__ import cli
     from solara.server import settings
 
-    from experiments import assets
+    from experiments.tools import assets
 
     if assets.missing():
         print("tiersim-viz: front-end assets are missing; installing them (npm) ...",

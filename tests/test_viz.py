@@ -18,9 +18,10 @@ import solara
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from experiments import assets, viz
-from experiments import viz_browser as vb
+from experiments import viz
 from experiments.cli import CONF_DIR, register, to_config
+from experiments.tools import assets
+from experiments.tools import viz_browser as vb
 from model.config import ConfigError
 from model.loyalty import Loyalty, customer_kpis
 from model.metrics import cost_kpis, ticket_kpis

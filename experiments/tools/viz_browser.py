@@ -2,7 +2,7 @@
 
 Used by ``tests/test_viz.py`` and to take the README's screenshots:
 
-``python -m experiments.viz_browser [--out docs/img] [--days 91]`` starts the page on a free
+``python -m experiments.tools.viz_browser [--out docs/img] [--days 91]`` starts the page on a free
 port, and for each design saves ``viz_<design>_day0.png`` and ``viz_<design>_day<N>.png`` (the
 whole page), and ``viz_readme.png`` (the first screen of the tiered run on day N).
 
@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TIERSIM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
