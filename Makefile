@@ -19,7 +19,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	@touch $@
 
 setup: $(VENV)/.synced  ## install the locked environment into .venv, and the page's front-end assets
-	@$(VENV)/bin/python -m experiments.assets
+	@$(VENV)/bin/python -m experiments.tools.assets
 
 run: setup  ## the main job: tiered vs generalist over a few seeds -> outputs/compare/
 	$(VENV)/bin/python -m experiments.compare
@@ -42,7 +42,7 @@ lint: setup  ## ruff lint of model, agents, experiments and tests
 	$(VENV)/bin/ruff check model agents experiments tests
 
 bench: setup  ## throughput and memory benchmarks -> outputs/bench/
-	$(VENV)/bin/python -m experiments.bench
+	$(VENV)/bin/python -m experiments.tools.bench
 
 viz: setup  ## the browser page (tiersim-viz): prints its address
 	$(VENV)/bin/tiersim-viz

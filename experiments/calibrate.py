@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from joblib import Parallel, delayed
 from scipy.stats import spearmanr
 
+from experiments.study import Run, run_study, tidy
+from experiments.tables import markdown
 from model.config import Config
 from model.simulate import simulate
 
@@ -69,22 +70,19 @@ def statistics(tickets: pd.DataFrame) -> dict:
     return out
 
 
-def _set(cfg: Config, key: str, value) -> None:
-    obj = cfg
-    *path, last = key.split(".")
-    for p in path:
-        obj = getattr(obj, p)
-    setattr(obj, last, value)
+def point_run(point: dict, seed: int, days: int) -> Run:
+    """One grid point on one seed: the tiered default over ``days`` (warm-up a third of it, at
+    most 60 days) with the point's routing parameters."""
+    return Run({**point, "seed": seed},
+               (f"seed={seed}", f"sim.horizon_days={days}", f"sim.warmup_days={min(60, days // 3)}",
+                "sim.progress=false", *(f"{k}={v}" for k, v in point.items())))
 
 
-def run_point(point: dict, seed: int, days: int) -> dict:
-    cfg = Config(seed=seed)
-    cfg.sim.horizon_days, cfg.sim.warmup_days, cfg.sim.progress = days, min(60, days // 3), False
-    for k, v in point.items():
-        _set(cfg, k, v)
+def run_point(cfg: Config, key: dict) -> dict:
+    """The V3 statistics of one run, after its key (the point's parameters and the seed)."""
     _, _, tables = simulate(cfg)
     t = tables["tickets"]
-    return {**point, "seed": seed, **statistics(t[t["created_h"] >= 24.0 * cfg.sim.warmup_days])}
+    return {**key, **statistics(t[t["created_h"] >= 24.0 * cfg.sim.warmup_days])}
 
 
 def score(row: pd.Series, b: dict) -> float:
@@ -108,17 +106,13 @@ def fit_table(mean: pd.Series, b: dict, target: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def markdown(df: pd.DataFrame) -> str:
-    """A Markdown table (3 decimals), without optional dependencies."""
-    def cell(v):
-        if isinstance(v, bool | np.bool_):
-            return "yes" if v else "no"
-        if isinstance(v, float):
-            return "" if np.isnan(v) else f"{v:.3f}"
-        return str(v)
-    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines)
+def fit_cell(v) -> str:
+    """A fit-table cell: booleans as yes/no, floats to 3 decimals, NaN blank."""
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return "" if np.isnan(v) else f"{v:.3f}"
+    return str(v)
 
 
 def monotone(mean: pd.Series) -> bool:
@@ -139,11 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     b = bands(target)
     points = ([dict(zip(GRID, v, strict=True)) for v in itertools.product(*GRID.values())]
               if args.grid else [{}])
-    jobs = [(p, s) for p in points for s in range(args.seeds)]
+    jobs = [point_run(p, s, args.days) for p in points for s in range(args.seeds)]
     print(f"calibrate: {len(points)} point(s) x {args.seeds} seeds x {args.days} days",
           file=sys.stderr)
-    rows = pd.DataFrame(Parallel(n_jobs=args.jobs, verbose=2)(
-        delayed(run_point)(p, s, args.days) for p, s in jobs))
+    rows = tidy(run_study(jobs, run_point, jobs=args.jobs, label="calibrate"))
     keys = list(GRID) if args.grid else []
     means = rows.groupby(keys).mean(numeric_only=True).reset_index() if keys else \
         rows.mean(numeric_only=True).to_frame().T
@@ -157,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     params = {k: best[k] for k in keys}
     text = (f"# V3 — tiered default vs BPI Challenge 2013\n\n"
             f"{args.seeds} seeds x {args.days} days; parameters: {params or 'current defaults'}\n\n"
-            f"{markdown(table)}\n\n"
+            f"{markdown(table, cell=fit_cell)}\n\n"
             f"Median resolution rises monotonically with hand-offs: {monotone(best)}. "
             f"Bands met: {int(table['within'].map(lambda v: v is True or v is np.True_).sum())} of {len(b)}.\n")
     (out / "fit.md").write_text(text)

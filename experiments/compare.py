@@ -17,16 +17,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
-from hydra import compose, initialize_config_dir
-from joblib import Parallel, delayed
 from omegaconf import OmegaConf
 
-from experiments.cli import CONF_DIR, ROOT, fail, register, to_config
+from experiments.cli import ROOT, fail
 from experiments.stats import N_RESAMPLES, paired_comparison
-from model.config import ConfigError
+from experiments.study import compose, paired_runs, run_study
+from model.config import Config, ConfigError
 from model.simulate import simulate, write_run
 
 DESIGNS = ("tiered", "generalist")
@@ -51,18 +51,10 @@ DEFAULT_OVERRIDES = ["org.staffing=sized"]  # a later override (e.g. org.staffin
 PRECISION = 0.05  # seeds_needed: interval half-width as a share of the tiered mean
 
 
-def compose_config(design: str, seed: int, overrides: list[str]):
-    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        cfg = compose("config", overrides=[f"org={design}", f"seed={seed}", *overrides])
-    return to_config(cfg), OmegaConf.to_yaml(cfg)
-
-
-def run_pair_member(design: str, seed: int, overrides: list[str], out: str) -> dict:
-    register()
-    config, _ = compose_config(design, seed, overrides)
-    config.sim.progress = False
+def run_pair_member(config: Config, key: dict, out: str) -> dict:
+    """One run, written to ``OUT/DESIGN_seedSEED`` (a run directory); returns its summary."""
     _, summary, tables = simulate(config)
-    run_dir = Path(out) / f"{design}_seed{seed}"
+    run_dir = Path(out) / f"{key['design']}_seed{key['seed']}"
     write_run(run_dir, summary, tables, OmegaConf.to_yaml(OmegaConf.structured(config)))
     return summary
 
@@ -108,22 +100,22 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     # both designs staffed to the same target occupancy unless the user says otherwise
     args.overrides = [*DEFAULT_OVERRIDES, *args.overrides]
-    register()
-    try:
+    try:  # a bad override fails here, once, before any run starts
         for d in DESIGNS:
-            compose_config(d, 0, args.overrides)
+            compose([f"org={d}", "seed=0", *args.overrides])
     except (ConfigError, ValueError) as err:
         fail(err)
     except Exception as err:  # Hydra's override errors
         fail(err)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [(d, s) for s in range(args.seeds) for d in DESIGNS]
+    # the runs never print their own day counter (sim.progress=false): the runner shows progress
+    jobs = paired_runs(DESIGNS, range(args.seeds), [*args.overrides, "sim.progress=false"])
     print(f"tiersim compare: {len(jobs)} runs ({', '.join(DESIGNS)} x seeds 0..{args.seeds - 1})"
           f" -> {out}", file=sys.stderr)
     t0 = time.perf_counter()
-    summaries = Parallel(n_jobs=args.jobs, verbose=5)(
-        delayed(run_pair_member)(d, s, args.overrides, str(out)) for d, s in jobs)
+    summaries = run_study(jobs, partial(run_pair_member, out=str(out)), jobs=args.jobs,
+                          label="tiersim compare")
     runs = pd.DataFrame(summaries)
     runs.to_parquet(out / "runs.parquet", index=False)
     runs.to_csv(out / "runs.csv", index=False)

@@ -27,9 +27,10 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from joblib import Parallel, delayed
 
-from model.config import Config, validate
+from experiments.study import compose, paired_runs, run_study, tidy
+from experiments.tables import markdown
+from model.config import Config
 from model.simulate import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,43 +43,48 @@ METRICS = ("customer_churn_annual", "retained_mrr_share", "nrr", "goodwill_mean"
            "explanations_per_ticket", "mean_resolution_h", "cost_total")
 
 
+EXPERIMENT = "customer_gap"  # cfg.experiment of every run
+VARIANT_OVERRIDES = {  # one customer mechanism neutralised (module docstring)
+    "default": [],
+    "transactional": ["customers.relationship_weight=0.0"],
+    "effort_blind": ["customers.goodwill.stay_high_effort=${customers.goodwill.stay_low_effort}"],
+    "no_word_of_mouth": ["customers.goodwill.wom_churn_hit=0.0",
+                         "customers.goodwill.wom_loyal_lift=0.0"],
+}
+
+
+def overrides(days: int, variant: str = "default") -> list[str]:
+    """The study's overrides for a horizon of ``days`` and one variant (``VARIANTS``)."""
+    if variant not in VARIANT_OVERRIDES:
+        raise ValueError(f"unknown variant {variant!r}: use one of {', '.join(VARIANTS)}")
+    return [f"sim.horizon_days={days}", "sim.progress=false", *VARIANT_OVERRIDES[variant]]
+
+
 def config(design: str, seed: int, days: int, variant: str = "default") -> Config:
-    cfg = Config(seed=seed, experiment="customer_gap")
-    cfg.org.design = design
-    cfg.sim.horizon_days = days
-    cfg.sim.progress = False
-    g = cfg.customers.goodwill
-    if variant == "transactional":
-        cfg.customers.relationship_weight = 0.0
-    elif variant == "effort_blind":
-        g.stay_high_effort = g.stay_low_effort
-    elif variant == "no_word_of_mouth":
-        g.wom_churn_hit = g.wom_loyal_lift = 0.0
-    return validate(cfg)
+    """The validated config of one run (composed as the runner composes it)."""
+    return compose([f"org={design}", f"seed={seed}", *overrides(days, variant)], EXPERIMENT)
 
 
-def one_run(design: str, seed: int, days: int, variant: str) -> dict:
-    """One run's KPIs (a small picklable dict)."""
+def one_run(cfg: Config, key: dict) -> dict:
+    """One run's KPIs (a small picklable dict); ``key``: design, seed, variant."""
     t0 = time.perf_counter()
-    _, s, tables = simulate(config(design, seed, days, variant))
+    _, s, tables = simulate(cfg)
     ts = tables["timeseries"]
     w = ts[ts["day"] >= 60]
     eps = {k: float(w[f"episodes_{k}"].sum()) for k in ("unresolved", "high_effort",
                                                          "low_effort")}
     n = sum(eps.values()) or 1.0
-    out = {"design": design, "seed": seed, "variant": variant,
-           "wall_s": time.perf_counter() - t0}
+    out = {**key, "wall_s": time.perf_counter() - t0}
     out.update({k: s.get(k) for k in METRICS if k in s})
     out["high_effort_share"] = eps["high_effort"] / n
     out["unresolved_share"] = eps["unresolved"] / n
     return out
 
 
-def pilot_run(seed: int, days: int) -> list[dict]:
+def pilot_run(cfg: Config, key: dict) -> list[dict]:
     """Requests by name and loyalty by arm, during the pilot and after the hand-back."""
-    cfg = Config(seed=seed, experiment="customer_gap")
-    cfg.org.design, cfg.sim.horizon_days, cfg.sim.progress = "pilot", days, False
-    _, _, t = simulate(validate(cfg))
+    seed, days = cfg.seed, cfg.sim.horizon_days
+    _, _, t = simulate(cfg)
     p = cfg.org.pilot
     start, end = p.start_day, p.start_day + p.duration_days
     cust = t["customers"][["customer_id", "pilot_arm", "churned_day", "goodwill"]]
@@ -104,17 +110,6 @@ def pilot_run(seed: int, days: int) -> list[dict]:
                 "goodwill_at_reviews": float(rv["goodwill"].mean()) if len(rv) else float("nan"),
             })
     return rows
-
-
-def markdown(df: pd.DataFrame) -> str:
-    """A plain Markdown table (no optional dependency)."""
-    def cell(v) -> str:
-        return f"{v:,.3f}" if isinstance(v, float) else str(v)
-    lines = ["| | " + " | ".join(map(str, df.columns)) + " |",
-             "|---" * (len(df.columns) + 1) + "|"]
-    lines += [f"| {i} | " + " | ".join(cell(v) for v in row) + " |"
-              for i, row in zip(df.index, df.itertuples(index=False), strict=True)]
-    return "\n".join(lines)
 
 
 def _medians(runs: pd.DataFrame) -> pd.DataFrame:
@@ -155,10 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     variants = [v for v in args.variants.split(",") if v]
-    jobs = [(d, s, v) for v in variants for s in range(args.seeds) for d in DESIGNS]
-    rows = Parallel(n_jobs=args.jobs, verbose=5)(
-        delayed(one_run)(d, s, args.days, v) for d, s, v in jobs)
-    runs = pd.DataFrame(rows).sort_values(["variant", "design", "seed"]).reset_index(drop=True)
+    jobs = [run for v in variants for run in paired_runs(
+        DESIGNS, range(args.seeds), overrides(args.days, v), variant=v)]
+    rows = run_study(jobs, one_run, experiment=EXPERIMENT, jobs=args.jobs, label="customer_gap")
+    runs = tidy(rows).sort_values(["variant", "design", "seed"]).reset_index(drop=True)
     args.out.mkdir(parents=True, exist_ok=True)
     runs.to_csv(args.out / "runs.csv", index=False)
     text = [f"# Customer gap: tiered vs generalist\n\n{args.seeds} paired seeds, {args.days} "
@@ -166,20 +161,22 @@ def main(argv: list[str] | None = None) -> int:
     if "default" in variants:
         med = _medians(runs)
         med.to_csv(args.out / "medians.csv")
-        text.append(f"## Medians over seeds\n\n{markdown(med)}")
+        text.append(f"## Medians over seeds\n\n{markdown(med, index='')}")
     drivers = _drivers(runs)
     if len(drivers) > 1:
         text.append("## Drivers: median paired gap (generalist - tiered) with one mechanism "
-                    f"neutralised\n\n{markdown(drivers)}")
+                    f"neutralised\n\n{markdown(drivers, index='')}")
     if args.pilot_seeds:
-        prow = Parallel(n_jobs=args.jobs)(delayed(pilot_run)(s, min(args.days, 365))
-                                          for s in range(args.pilot_seeds))
-        pilot = pd.DataFrame([r for rs in prow for r in rs])
+        pilot_days = min(args.days, 365)
+        prow = run_study(paired_runs(("pilot",), range(args.pilot_seeds),
+                                     overrides(pilot_days)),
+                         pilot_run, experiment=EXPERIMENT, jobs=args.jobs, label="pilot")
+        pilot = tidy(prow)
         pilot.to_csv(args.out / "pilot.csv", index=False)
         pm = pilot.groupby(["arm", "phase"]).median(numeric_only=True).drop(columns="seed")
         pm.index = [f"{a} / {p}" for a, p in pm.index]
         text.append(f"## Pilot: medians over {args.pilot_seeds} seeds, one year\n\n"
-                    f"{markdown(pm)}")
+                    f"{markdown(pm, index='')}")
     text.append(f"Wall time {time.perf_counter() - t0:.0f} s ({args.jobs} workers).")
     report = "\n\n".join(text) + "\n"
     (args.out / "report.md").write_text(report)

@@ -28,9 +28,10 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from joblib import Parallel, delayed
 
-from model.config import Config, validate
+from experiments.study import compose, paired_runs, run_study, tidy
+from experiments.tables import markdown
+from model.config import Config
 from model.simulate import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,12 +43,17 @@ METRICS = ("fixes_shipped", "mean_fix_lead_time_days", "mean_fix_lead_time_top_d
            "cost_per_resolved_ticket")
 
 
+EXPERIMENT = "feedback_gap"  # cfg.experiment of every run
+
+
+def overrides(days: int) -> list[str]:
+    """The study's overrides: the default config over ``days``."""
+    return [f"sim.horizon_days={days}", "sim.progress=false"]
+
+
 def config(design: str, seed: int, days: int) -> Config:
-    cfg = Config(seed=seed, experiment="feedback_gap")
-    cfg.org.design = design
-    cfg.sim.horizon_days = days
-    cfg.sim.progress = False
-    return validate(cfg)
+    """The validated config of one run (composed as the runner composes it)."""
+    return compose([f"org={design}", f"seed={seed}", *overrides(days)], EXPERIMENT)
 
 
 def _per_customer(tickets: pd.DataFrame, series: pd.DataFrame, lo: int, hi: int,
@@ -59,29 +65,19 @@ def _per_customer(tickets: pd.DataFrame, series: pd.DataFrame, lo: int, hi: int,
     return n / cust * 30.0 / (hi - lo)
 
 
-def one_run(design: str, seed: int, days: int) -> dict:
-    """One run's KPIs (a small picklable dict)."""
+def one_run(cfg: Config, key: dict) -> dict:
+    """One run's KPIs (a small picklable dict); ``key``: design, seed."""
     t0 = time.perf_counter()
-    _, s, tables = simulate(config(design, seed, days))
+    _, s, tables = simulate(cfg)
     tk, ts = tables["tickets"], tables["timeseries"]
+    days = cfg.sim.horizon_days
     year = min(365, days)
-    out = {"design": design, "seed": seed, "wall_s": time.perf_counter() - t0}
+    out = {**key, "wall_s": time.perf_counter() - t0}
     out.update({k: s.get(k) for k in METRICS if k in s})
     out["tickets_per_customer_30d_y1"] = _per_customer(tk, ts, 0, year, None)
     out["tickets_per_customer_30d_final"] = _per_customer(tk, ts, days - year, days, None)
     out["contacts_per_customer_30d_final"] = _per_customer(tk, ts, days - year, days, "contacts")
     return out
-
-
-def markdown(df: pd.DataFrame) -> str:
-    """A plain Markdown table (no optional dependency)."""
-    def cell(v) -> str:
-        return f"{v:,.3f}" if isinstance(v, float) else str(v)
-    lines = ["| metric | " + " | ".join(map(str, df.columns)) + " |",
-             "|---" * (len(df.columns) + 1) + "|"]
-    lines += [f"| {i} | " + " | ".join(cell(v) for v in row) + " |"
-              for i, row in zip(df.index, df.itertuples(index=False), strict=True)]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,10 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "outputs" / "feedback_gap")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    jobs = [(d, s) for s in range(args.seeds) for d in DESIGNS]
-    rows = Parallel(n_jobs=args.jobs, verbose=5)(
-        delayed(one_run)(d, s, args.days) for d, s in jobs)
-    runs = pd.DataFrame(rows).sort_values(["design", "seed"]).reset_index(drop=True)
+    jobs = paired_runs(DESIGNS, range(args.seeds), overrides(args.days))
+    rows = run_study(jobs, one_run, experiment=EXPERIMENT, jobs=args.jobs, label="feedback_gap")
+    runs = tidy(rows).sort_values(["design", "seed"]).reset_index(drop=True)
     cols = [m for m in METRICS if m in runs]
     med = runs.groupby("design")[cols].median().T[list(DESIGNS)]
     wide = runs.pivot(index="seed", columns="design", values=cols)
@@ -109,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - t0
     text = (f"# Feedback gap: tiered vs generalist\n\n{args.seeds} paired seeds, "
             f"{args.days} days, default config; medians over seeds. Wall time {wall:.0f} s "
-            f"({args.jobs} workers).\n\n{markdown(med)}\n")
+            f"({args.jobs} workers).\n\n{markdown(med, index='metric')}\n")
     (args.out / "report.md").write_text(text)
     print(text)
     return 0

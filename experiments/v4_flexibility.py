@@ -55,13 +55,15 @@ import math
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
-from model.config import Config, validate
+from experiments.study import Run, compose, run_study, tidy
+from experiments.tables import markdown
+from model.config import Config
 from model.frames import staff_frame
 from model.metrics import summarise
 from model.model import TierSimModel
@@ -96,45 +98,59 @@ def turnover_hazard(turnover: float) -> float:
     return 1.0 - math.exp(-turnover)
 
 
+EXPERIMENT = "v4_flexibility"  # cfg.experiment of every run
+
+
+def _floats(values: list[float]) -> str:
+    return "[" + ",".join(repr(float(v)) for v in values) + "]"
+
+
+def setting(*, years: int = YEARS, warmup_years: int = WARMUP_YEARS,
+            pod_size: int = POD_SIZE) -> list[str]:
+    """The Pinker & Shumsky setting (module docstring) as Hydra overrides, for every cell."""
+    return [
+        f"sim.horizon_days={365 * years}", f"sim.warmup_days={365 * warmup_years}",
+        "sim.progress=false",
+        f"demand.hourly_profile={_floats([0.0] * 9 + [1.0] * 8 + [0.0] * 7)}",  # 9:00-17:00
+        f"demand.weekday_profile={_floats([1.0] * 5 + [0.0] * 2)}",  # workdays
+        f"demand.tickets_per_day={TICKETS_PER_PERSON_DAY * pod_size!r}",
+        "product.domains=2", "product.classes=1000", "product.zipf_s=0.0",
+        "product.class_work_spread=0.0", "product.engineering_share=0.0",
+        "product.specialist_share=0.0", f"product.mean_work_hours={MEAN_WORK_HOURS!r}",
+        "org.design=generalist", "org.ownership=pod", "org.pods.count=1",
+        f"org.pods.size={pod_size}", "org.pods.breadth=2", "org.engineering.headcount=0",
+        "org.specialists.headcount=0", "org.info_request_p=0.0", "customers.count=200",
+        "mechanisms.customers=false", "mechanisms.feedback=false",
+        "mechanisms.correlated_problems=false", "mechanisms.promotion=false",
+        "mechanisms.planning=false",  # headcount planning would change the pod's size
+        "mechanisms.learning=true", "mechanisms.attrition=true", "mechanisms.hiring=true",
+        "mechanisms.reopen=true",
+        "workforce.attrition.early_multiplier=1.0", "workforce.attrition.burnout_gain=0.0",
+        "workforce.attrition.stagnation_multiplier=1.0", "workforce.attrition.market_premium=0.0",
+        "workforce.hiring.lead_time_weeks=0.0", "workforce.hiring.onboarding_weeks.generalist=0.0",
+    ]
+
+
+def cell_run(share: float, turnover: float, omega: float, seed: int) -> Run:
+    """One cell of the sweep on one seed: its key and its own overrides."""
+    return Run({"share": share, "turnover": turnover, "omega": omega, "seed": seed},
+               (f"seed={seed}", f"org.pods.flexible_share={float(share)!r}",
+                f"workforce.learning.transfer={float(omega)!r}",
+                f"workforce.attrition.annual.generalist={turnover_hazard(turnover)!r}"))
+
+
 def config(share: float, turnover: float, omega: float, seed: int, *, years: int = YEARS,
            warmup_years: int = WARMUP_YEARS, pod_size: int = POD_SIZE) -> Config:
     """The Pinker & Shumsky setting (module docstring) as a validated :class:`Config`."""
-    c = Config(seed=seed, experiment="v4_flexibility")
-    s = c.sim
-    s.horizon_days, s.warmup_days, s.progress = 365 * years, 365 * warmup_years, False
-    c.demand.hourly_profile = [0.0] * 9 + [1.0] * 8 + [0.0] * 7  # 9:00-17:00 (the shift)
-    c.demand.weekday_profile = [1.0] * 5 + [0.0] * 2  # workdays
-    c.demand.tickets_per_day = TICKETS_PER_PERSON_DAY * pod_size
-    p = c.product
-    p.domains, p.classes, p.zipf_s, p.class_work_spread = 2, 1000, 0.0, 0.0
-    p.engineering_share = p.specialist_share = 0.0
-    p.mean_work_hours = MEAN_WORK_HOURS
-    o = c.org
-    o.design, o.ownership = "generalist", "pod"
-    o.pods.count, o.pods.size, o.pods.breadth, o.pods.flexible_share = 1, pod_size, 2, share
-    o.engineering.headcount = o.specialists.headcount = 0
-    o.info_request_p = 0.0
-    c.customers.count = 200
-    m = c.mechanisms
-    m.customers = m.feedback = m.correlated_problems = m.promotion = False
-    if hasattr(m, "planning"):  # headcount planning would change the pod's size
-        m.planning = False
-    m.learning = m.attrition = m.hiring = m.reopen = True
-    w = c.workforce
-    w.learning.transfer = omega
-    a = w.attrition
-    a.annual.generalist = turnover_hazard(turnover)
-    a.early_multiplier, a.burnout_gain, a.stagnation_multiplier = 1.0, 0.0, 1.0
-    a.market_premium = 0.0
-    w.hiring.lead_time_weeks = 0.0
-    w.hiring.onboarding_weeks.generalist = 0.0
-    return validate(c)
+    run = cell_run(share, turnover, omega, seed)
+    return compose([*setting(years=years, warmup_years=warmup_years, pod_size=pod_size),
+                    *run.overrides], EXPERIMENT)
 
 
-def one_run(share: float, turnover: float, omega: float, seed: int, **kw) -> dict:
-    """One run's measures (a small picklable dict)."""
+def one_run(cfg: Config, key: dict) -> dict:
+    """One run's measures (a small picklable dict); ``key``: share, turnover, omega, seed."""
     t0 = time.perf_counter()
-    cfg = config(share, turnover, omega, seed, **kw)
+    share = key["share"]
     model = TierSimModel(cfg)
     warm_h = 24.0 * cfg.sim.warmup_days
     q = [0.0, 0]
@@ -157,8 +173,7 @@ def one_run(share: float, turnover: float, omega: float, seed: int, **kw) -> dic
     years = (cfg.sim.horizon_days - cfg.sim.warmup_days) / 365.0
     size = cfg.org.pods.size  # seats; hires keep the leaver's certification
     return {
-        "share": share, "turnover": turnover, "omega": omega, "seed": seed,
-        "pod_size": size, "flexible": flexible_count(size, share),
+        **key, "pod_size": size, "flexible": flexible_count(size, share),
         "years": years, "tickets": k["tickets_created"], "resolved": q[1],
         "mean_wait_h": float(t["wait_h"].mean()), "p_wait": k["p_wait"],
         "wait_sum_h": float(t["wait_h"].sum()), "mean_quality": q[0] / q[1] if q[1] else math.nan,
@@ -172,30 +187,30 @@ def one_run(share: float, turnover: float, omega: float, seed: int, **kw) -> dic
     }
 
 
-def _cached_run(cell: tuple, kw: dict, cache: Path | None) -> dict:
+def cached_run(cfg: Config, key: dict, cache: Path | None = None) -> dict:
     """``one_run``, stored as JSON under ``cache`` (keyed by the config's hash): a sweep that
     was interrupted resumes where it stopped."""
     if cache is None:
-        return one_run(*cell, **kw)
-    path = cache / f"{config_hash(config(*cell, **kw))}.json"
+        return one_run(cfg, key)
+    path = cache / f"{config_hash(cfg)}.json"
     if path.exists():
         return json.loads(path.read_text())
-    row = one_run(*cell, **kw)
+    row = one_run(cfg, key)
     write_json(row, path)
     return row
 
 
 def sweep(seeds, shares=SHARES, turnovers=TURNOVERS, omegas=OMEGAS, jobs: int = 2,
-          verbose: int = 0, cache: Path | None = None, **kw) -> pd.DataFrame:
+          cache: Path | None = None, **kw) -> pd.DataFrame:
     """Every (share, turnover, omega, seed) run, in parallel; one row each. With ``cache``
     (a directory), finished runs are kept there and not run again."""
-    cells = [(s, t, w, seed) for seed in seeds for t in turnovers for w in omegas for s in shares]
+    runs = [cell_run(s, t, w, seed)
+            for seed in seeds for t in turnovers for w in omegas for s in shares]
     if cache is not None:
         cache.mkdir(parents=True, exist_ok=True)
-    rows = Parallel(n_jobs=jobs, verbose=verbose)(
-        delayed(_cached_run)(c, kw, cache) for c in cells)
-    return (pd.DataFrame(rows).sort_values(["turnover", "omega", "share", "seed"])
-            .reset_index(drop=True))
+    rows = run_study(runs, partial(cached_run, cache=cache), overrides=setting(**kw),
+                     experiment=EXPERIMENT, jobs=jobs, label="v4_flexibility")
+    return tidy(rows).sort_values(["turnover", "omega", "share", "seed"]).reset_index(drop=True)
 
 
 # --- the profit measure and the optimum -------------------------------------------------------
@@ -342,18 +357,6 @@ def sensitivity(runs: pd.DataFrame, premiums=(0.0, 0.1, 0.2), wait_costs=(5.0, 1
 
 
 # --- report -------------------------------------------------------------------------------------
-def _md(df: pd.DataFrame, fmt: dict | None = None) -> str:
-    fmt = fmt or {}
-    lines = ["| " + " | ".join(df.columns) + " |", "|---" * len(df.columns) + "|"]
-    for row in df.itertuples(index=False):
-        cells_ = []
-        for c, v in zip(df.columns, row, strict=True):
-            f = fmt.get(c)
-            cells_.append(f.format(v) if f and isinstance(v, int | float) else str(v))
-        lines.append("| " + " | ".join(cells_) + " |")
-    return "\n".join(lines)
-
-
 def report(runs: pd.DataFrame, econ: Economics, wall_s: float, jobs: int) -> str:
     st = statements(runs, econ)
     opt = st["optima"]
@@ -407,30 +410,30 @@ flexible share) − replacement costs.
 
 ## Waiting (h) and quality by flexible share
 
-{_md(wide, {k: '{:.3f}' for k in wide.columns if k not in ('turnover', 'omega')})}
+{markdown(wide, cell=str, fmt={k: '{:.3f}' for k in wide.columns if k not in ('turnover', 'omega')})}
 
 ## Profit ($k per year) by flexible share
 
-{_md(prof, {k: '{:.1f}' for k in prof.columns if k.startswith('s=')})}
+{markdown(prof, cell=str, fmt={k: '{:.1f}' for k in prof.columns if k.startswith('s=')})}
 
 ## Profit-optimal flexible share s* (parabola through the best grid point; 90 % paired bootstrap)
 
-{_md(opt, {k: '{:.3f}' for k in ('s_star', 's_star_grid', 's_star_lo', 's_star_hi')} |
+{markdown(opt, cell=str, fmt={k: '{:.3f}' for k in ('s_star', 's_star_grid', 's_star_lo', 's_star_hi')} |
      {k: '{:,.0f}' for k in ('profit_max', 'profit_all_flexible')})}
 
 ## The statements
 
 1. All-flexible minimises waiting but not profit (ω = {w0:g}):
 
-{_md(pd.DataFrame(rows1))}
+{markdown(pd.DataFrame(rows1), cell=str)}
 
 2. The profit-optimal flexible share falls as turnover rises (ω = {w0:g}):
 
-{_md(pd.DataFrame(s2))}
+{markdown(pd.DataFrame(s2), cell=str)}
 
 3. Raising ω moves it up:
 
-{_md(pd.DataFrame(s3))}
+{markdown(pd.DataFrame(s3), cell=str)}
 
 ## Mechanism: all-flexible minus all-specialised (paired means)
 
@@ -438,11 +441,11 @@ The quality gap widening with turnover pushes s* down (Pinker & Shumsky's effect
 gain widening with turnover (more novices → slower work → higher occupancy, where pooling is
 worth more) pushes it up.
 
-{_md(mech, {'quality_gap': '{:+.4f}', 'wait_gap_h': '{:+.3f}'})}
+{markdown(mech, cell=str, fmt={'quality_gap': '{:+.4f}', 'wait_gap_h': '{:+.3f}'})}
 
 ## Sensitivity of s* to the profit constants (same runs, seed means)
 
-{_md(sens, {k: '{:.2f}' for k in sens.columns if k.startswith('s*')})}
+{markdown(sens, cell=str, fmt={k: '{:.2f}' for k in sens.columns if k.startswith('s*')})}
 """
     return text
 
@@ -460,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = pd.read_csv(args.from_runs)
         wall = float(runs["wall_s"].sum()) / args.jobs  # an estimate: the runs' own times
     else:
-        runs = sweep(range(args.seeds), jobs=args.jobs, verbose=5, cache=args.out / "cache")
+        runs = sweep(range(args.seeds), jobs=args.jobs, cache=args.out / "cache")
         wall = time.perf_counter() - t0
     econ = Economics()
     args.out.mkdir(parents=True, exist_ok=True)

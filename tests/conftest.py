@@ -97,6 +97,7 @@ TIERS = {
     "test_report.py": "e2e",
     "test_viz.py": "e2e",
     "test_docs.py": "e2e",
+    "test_study.py": "e2e",
 }
 #: ``file::test`` -> tier, where a file mixes tiers (parametrised tests: the function's name)
 TIER_OVERRIDES = {

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from experiments import bench
+from experiments.tools import bench
 from model.config import Config, validate
 
 RATE_KEYS = ("tickets", "cpu_s", "wall_s", "tickets_per_cpu_s", "us_per_ticket")

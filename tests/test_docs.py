@@ -138,7 +138,7 @@ def test_no_references_outside_the_repository():
 
 def test_no_references_outside_the_repository_in_model_and_agents():
     """``model/``, ``agents/`` and the ODD parameter tables generated from ``model/config.py``
-    (regenerate with ``python -m experiments.odd_params`` after editing the sources)."""
+    (regenerate with ``python -m experiments.tools.odd_params`` after editing the sources)."""
     bad = {}
     for p, text in repo_text_files():
         rel = p.relative_to(ROOT)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments import odd_params
+from experiments.tools import odd_params
 from model import engine
 from model.model import TierSimModel
 from model.streams import STREAM_NAMES
@@ -24,7 +24,7 @@ def doc() -> str:
 
 def test_param_block_is_generated(doc):
     """The block between the PARAMS markers is exactly render(): regenerate with
-    ``python -m experiments.odd_params``."""
+    ``python -m experiments.tools.odd_params``."""
     assert odd_params.block(doc) == odd_params.render().strip("\n")
 
 

@@ -1,4 +1,4 @@
-"""The browser page (``tiersim-viz``, experiments/viz.py): controls, drawing, offline assets, and
+"""The browser page (``tiersim-viz``, experiments/viz/): controls, drawing, offline assets, and
 a real browser session (Playwright driving Debian's chromium).
 
 The browser test is marked ``browser`` but runs in the default suite: without chromium it fails
@@ -18,9 +18,10 @@ import solara
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from experiments import assets, viz
-from experiments import viz_browser as vb
+from experiments import viz
 from experiments.cli import CONF_DIR, register, to_config
+from experiments.tools import assets
+from experiments.tools import viz_browser as vb
 from model.config import ConfigError
 from model.customers import Customers, customer_kpis
 from model.metrics import cost_kpis, ticket_kpis
@@ -107,9 +108,9 @@ def test_network_and_charts_draw(design):
     for day in (0, 6):
         while m.day < day:
             m.step()
-        assert len(viz._png(viz.draw_network(m))) > 10_000
+        assert len(viz.png_bytes(viz.draw_network(m))) > 10_000
         for chart in charts:
-            assert len(viz._png(viz.draw_chart(chart, m))) > 5_000
+            assert len(viz.png_bytes(viz.draw_chart(chart, m))) > 5_000
             assert f"day {day}" in viz.chart_alt(chart, m)
     assert 0 < len(m.sample) <= viz.CUSTOMER_SAMPLE
     alt = viz.network_alt(m)

@@ -2,7 +2,7 @@
 
 Used by ``tests/test_viz.py`` and to take the README's screenshots:
 
-``python -m experiments.viz_browser [--out docs/img] [--days 91]`` starts the page on a free
+``python -m experiments.tools.viz_browser [--out docs/img] [--days 91]`` starts the page on a free
 port, and for each design saves ``viz_<design>_day0.png`` and ``viz_<design>_day<N>.png`` (the
 whole page), and ``viz_readme.png`` (the first screen of the tiered run on day N).
 
@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TIERSIM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -187,7 +187,8 @@ def set_render_interval(page, days: int) -> None:
 def screenshots(out: Path, days: int) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    from experiments.viz import SHOWN_CHARTS
+    from experiments.viz import shown_charts
+    n_charts = len(shown_charts())
 
     out.mkdir(parents=True, exist_ok=True)
     saved = []
@@ -196,21 +197,21 @@ def screenshots(out: Path, days: int) -> list[Path]:
         for design in ("tiered", "generalist"):
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(server.url)
-            wait_rendered(page, len(SHOWN_CHARTS))
+            wait_rendered(page, n_charts)
             if design != "tiered":
                 choose_design(page, design)
                 page.get_by_role("button", name="Reset").click()
                 page.wait_for_function(
                     "d => document.querySelector('.tiersim-status')?.innerText.includes(d)",
                     arg=f"design: {design}")
-                wait_rendered(page, len(SHOWN_CHARTS))
+                wait_rendered(page, n_charts)
             for when in (0, days):
                 if when:
                     set_render_interval(page, when)
                     step(page)
                     wait_day(page, rf"^Day {when}\b")
                     wait_drawn(page, when)
-                    wait_rendered(page, len(SHOWN_CHARTS))
+                    wait_rendered(page, n_charts)
                 bottom = page.evaluate(
                     "() => document.querySelector('.vue-grid-layout').getBoundingClientRect()"
                     ".bottom")

@@ -6,7 +6,7 @@ package), and serves from there. This script fills that cache from the npm regis
 ``npm pack <package>@<version>`` for the exact versions below, once: a package whose folder is
 complete is skipped, so ``make setup`` may run it every time.
 
-``python -m experiments.assets [--prefix DIR] [--check]``; ``--check`` only reports what is
+``python -m experiments.tools.assets [--prefix DIR] [--check]``; ``--check`` only reports what is
 missing (exit 1 if anything is). ``--prefix`` defaults to this Python's ``sys.prefix`` (the
 project's ``.venv``).
 
@@ -51,7 +51,7 @@ def _npm() -> str:
     npm = shutil.which("npm")
     if npm is None:
         raise SystemExit(
-            "experiments.assets: npm was not found on PATH. The browser page (tiersim-viz) needs "
+            "experiments.tools.assets: npm was not found on PATH. The browser page (tiersim-viz) needs "
             "front-end packages from the npm registry; install Node.js and npm (Debian: "
             "`apt-get install -y npm`) and run `make setup` again.")
     return npm
@@ -64,11 +64,11 @@ def install_one(folder: str, spec: str, root: Path, npm: str) -> None:
         res = subprocess.run([npm, "pack", spec, "--silent", "--pack-destination", tmp],
                              capture_output=True, text=True, cwd=tmp)
         if res.returncode != 0:
-            raise SystemExit(f"experiments.assets: `npm pack {spec}` failed "
+            raise SystemExit(f"experiments.tools.assets: `npm pack {spec}` failed "
                              f"(exit {res.returncode}):\n{res.stderr.strip()}")
         tarballs = list(Path(tmp).glob("*.tgz"))
         if len(tarballs) != 1:
-            raise SystemExit(f"experiments.assets: `npm pack {spec}` left {len(tarballs)} "
+            raise SystemExit(f"experiments.tools.assets: `npm pack {spec}` left {len(tarballs)} "
                              f"tarballs in {tmp}")
         unpack = Path(tmp) / "unpacked"
         with tarfile.open(tarballs[0]) as tar:

@@ -1,4 +1,4 @@
-"""``python -m experiments.bench``: throughput and memory benchmarks -> ``outputs/bench/``.
+"""``python -m experiments.tools.bench``: throughput and memory benchmarks -> ``outputs/bench/``.
 
 Five sections, in one command, printing a table as it goes:
 
@@ -81,7 +81,7 @@ from model.metrics import ticket_kpis
 from model.model import TierSimModel
 from model.runio import PACKAGES, git_revision, write_json
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LAM, MU, SERVERS = 100.0, 10.0, 12  # per hour, per hour, people
 # the tandem of conf/experiment/validation_tandem.yaml (docs/science.md section 1)
 TANDEM = {"lam": 8.0, "mu1": 2.0, "c1": 6, "p": 0.3, "mu2": 1.0, "c2": 4}
@@ -516,9 +516,9 @@ def extrapolate(r: dict, full_days: int) -> dict:
 
 
 def _importable(fn):
-    """``fn`` from the module ``experiments.bench`` (not ``__main__``), so that child processes
+    """``fn`` from the module ``experiments.tools.bench`` (not ``__main__``), so that child processes
     import it by name whether this file runs as a module or a script."""
-    return getattr(importlib.import_module("experiments.bench"), fn.__name__)
+    return getattr(importlib.import_module("experiments.tools.bench"), fn.__name__)
 
 
 def _in_child(fn, *args):
@@ -654,7 +654,7 @@ def write_results(result: dict, out_dir: Path) -> Path:
 
 # --- command line ----------------------------------------------------------------------------
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m experiments.bench",
+    ap = argparse.ArgumentParser(prog="python -m experiments.tools.bench",
                                  description="tiersim throughput and memory benchmarks")
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     ap.add_argument("--skip-ciw", action="store_true", help="leave out the ciw runs")

@@ -1,0 +1,225 @@
+"""Live charts from the daily series: one line each in ``CHARTS``, drawn as matplotlib figures."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
+
+from experiments.viz.controls import build_config
+from experiments.viz.kpis import COST_WINDOW, cost_per_good_outcome, cost_per_head
+from experiments.viz.style import FONT, OKABE_ITO, ROLE_STYLE
+from experiments.viz.vizmodel import PAGE_COLUMNS, VizModel
+from model.model import TierSimModel
+
+
+def _roll_sum(s: pd.Series, days: int = 7) -> pd.Series:
+    return s.fillna(0).rolling(days, min_periods=1).sum()
+
+
+def _ratio7(num: pd.Series, den: pd.Series) -> pd.Series:
+    d = _roll_sum(den)
+    return (_roll_sum(num) / d).where(d > 0)
+
+
+def _per_role(prefix: str, transform: Callable[[pd.Series], pd.Series] = lambda s: s):
+    def lines(df: pd.DataFrame) -> dict:  # the roles the org has (or had)
+        out = {}
+        for role, (colour, label) in ROLE_STYLE.items():
+            col, heads = f"{prefix}{role}", f"headcount_{role}"
+            if col in df and (df[col].fillna(0).abs().sum() > 0
+                              or (heads in df and df[heads].sum() > 0)):
+                out[label] = (transform(df[col]), colour)
+        return out
+    return lines
+
+
+def _col(name: str, label: str, colour: str, transform=lambda s: s):
+    return lambda df: {label: (transform(df[name]), colour)}
+
+
+def _backlog(df: pd.DataFrame) -> dict:
+    return {"open tickets (all)": (df["backlog"], OKABE_ITO["black"]),
+            "waiting in a queue": (df["queued"], OKABE_ITO["vermillion"]),
+            "waiting for the customer": (df["waiting_customer"], OKABE_ITO["sky"])}
+
+
+def _resolution(df: pd.DataFrame) -> dict:
+    hours = df["mean_resolution_h"].fillna(0) * df["tickets_resolved"]
+    return {"mean over tickets closed in the last 7 days": (
+        _ratio7(hours, df["tickets_resolved"]), OKABE_ITO["blue"])}
+
+
+def _flow(df: pd.DataFrame) -> dict:
+    out = {"created": (_roll_sum(df["tickets_created"]) / 7, OKABE_ITO["orange"]),
+           "resolved": (_roll_sum(df["tickets_resolved"]) / 7, OKABE_ITO["green"])}
+    if "tickets_deflected" in df:  # problems that fixes and self-service took away
+        out["deflected"] = (_roll_sum(df["tickets_deflected"]) / 7, OKABE_ITO["sky"])
+    return out
+
+
+def _handoffs(df: pd.DataFrame) -> dict:
+    return {"hand-offs / tickets resolved, both over the last 7 days": (
+        _ratio7(df["handoffs"], df["tickets_resolved"]), OKABE_ITO["purple"])}
+
+
+def _cost_head(df: pd.DataFrame) -> dict:
+    return {"per person, a year ($k)": (cost_per_head(df), OKABE_ITO["blue"])}
+
+
+def _cost_outcome(df: pd.DataFrame) -> dict:
+    """Cost per good outcome, with the churned revenue where the model has customers who can
+    leave (the customers mechanism), and the support cost alone. (Cost per resolved ticket is
+    left out: with the default config about 1 % of closes had been reopened, so it lies on the
+    support-only line; ``summary.json`` still has it.)"""
+    out = {"support cost only ($)": (cost_per_good_outcome(df, churned_revenue=False),
+                                     OKABE_ITO["green"])}
+    if "customers_active" in df:
+        out["incl. churned revenue ($)"] = (cost_per_good_outcome(df), OKABE_ITO["vermillion"])
+    return out
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A live chart against the simulated day.
+
+    ``panels``: one or more ``(y-axis label, lines)`` stacked top to bottom, where
+    ``lines(frame) -> {legend label: (series, colour)}``. ``needs``: columns (or column prefixes
+    ending in ``_``) the model must record for the chart to appear. ``step``: draw steps.
+    """
+
+    title: str
+    panels: tuple[tuple[str, Callable[[pd.DataFrame], dict]], ...]
+    needs: tuple[str, ...]
+    step: bool = False
+
+
+CHARTS: list[Chart] = [
+    Chart("Backlog at midnight", (("tickets", _backlog),), ("backlog", "queued", "waiting_customer")),
+    Chart("Resolution time, creation to close", (("hours", _resolution),),
+          ("mean_resolution_h", "tickets_resolved")),
+    Chart("Tickets per day (7-day mean)", (("tickets / day", _flow),),
+          ("tickets_created", "tickets_resolved")),
+    Chart("Hand-offs per resolved ticket", (("hand-offs / ticket", _handoffs),),
+          ("handoffs", "tickets_resolved")),
+    Chart("Headcount by role", (("people", _per_role("headcount_")),), ("headcount_",), step=True),
+    Chart("Vacancies by role", (("open positions", _per_role("vacancies_")),), ("vacancies_",),
+          step=True),
+    Chart("Leavers by role (cumulative)", (("people", _per_role("exits_cum_")),), ("exits_cum_",),
+          step=True),
+    Chart("Mean proficiency by role", (("proficiency (0-1)", _per_role("proficiency_")),),
+          ("proficiency_",)),
+    Chart(f"Cost per head vs per good outcome ({COST_WINDOW}-day)",
+          (("$k / head\n/ year", _cost_head), ("$ / good\noutcome", _cost_outcome)),
+          ("headcount_", "good_outcomes", "churned_revenue_per_day")),
+    # customers (mechanisms.customers); a chart is left out when its columns are not recorded
+    Chart("Customer goodwill", (("mean goodwill (0-1)", _col("goodwill_mean", "mean over "
+          "customers", OKABE_ITO["green"])),), ("goodwill_mean",)),
+    Chart("Customers who left (cumulative)", (("customers", _col(
+          "customers_churned", "churned", OKABE_ITO["vermillion"], np.cumsum)),),
+          ("customers_churned",)),
+    Chart("Requests for a named person (7-day mean)", (("requests / day", _col(
+          "named_requests", "named requests", OKABE_ITO["purple"],
+          lambda s: _roll_sum(s) / 7)),), ("named_requests",)),
+]
+
+
+def _has(columns, need: str) -> bool:
+    return any(c.startswith(need) for c in columns) if need.endswith("_") else need in columns
+
+
+def probe_columns() -> set[str]:
+    """The columns the model records: a tiny model of the default config, one day."""
+    cfg = build_config({})
+    cfg.customers.count = 50
+    m = TierSimModel(cfg)
+    m.step()
+    return set(m.recorder.series[-1]) | set(PAGE_COLUMNS)
+
+
+def available_charts(columns: set[str]) -> list[Chart]:
+    return [c for c in CHARTS if all(_has(columns, n) for n in c.needs)]
+
+
+def _latest(y: pd.Series) -> str:
+    """The last value, for the legend (the line's value on the latest day)."""
+    v = y.iloc[-1] if len(y) else math.nan
+    if v != v:
+        return "n/a"
+    if pd.api.types.is_integer_dtype(y):
+        return f"{v:.0f}"
+    return f"{v:.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
+
+
+def _style_axes(ax, ylabel: str, xlabel: bool) -> None:
+    ax.set_ylabel(ylabel, fontsize=FONT["label"])
+    if xlabel:
+        ax.set_xlabel("simulated day", fontsize=FONT["label"])
+    ax.tick_params(labelsize=FONT["tick"])
+    ax.grid(True, color="#E5E5E5", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.spines["top"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+
+
+def _chart_lines(chart: Chart, df: pd.DataFrame):
+    lines = [(ylabel, fn(df) if len(df) else {}) for ylabel, fn in chart.panels]
+    labels = {f"{lab}: {_latest(y)}": col for _, ls in lines for lab, (y, col) in ls.items()}
+    return lines, labels
+
+
+def chart_alt(chart: Chart, model: VizModel) -> str:
+    _, labels = _chart_lines(chart, model.frame())
+    return f"{chart.title}, day {model.day}: " + ("; ".join(labels) or "no data yet")
+
+
+def draw_chart(chart: Chart, model: VizModel, size=(5.8, 3.7), dpi=100) -> Figure:
+    """One chart: bold title, legend row under it, then the panels (fixed layout: fast)."""
+    df = model.frame()
+    fig = Figure(figsize=size, dpi=dpi)
+    fig.text(0.015, 0.975, chart.title, fontsize=FONT["title"], fontweight="bold", va="top")
+    lines, labels = _chart_lines(chart, df)
+    longest = max((len(lab) for lab in labels), default=0)
+    ncols = min(3 if longest <= 22 else 2 if longest <= 32 else 1, max(len(labels), 1))
+    rows = math.ceil(len(labels) / ncols) if labels else 0
+    top = 0.87 - 0.065 * rows
+    bottom, gap = 0.13, 0.07
+    n = len(lines)
+    height = (top - bottom - gap * (n - 1)) / n
+    horizon = max(len(df), 7)
+    left = 0.155 if any("\n" in ylabel for ylabel, _ in lines) else 0.12  # two-line y labels
+    for k, (ylabel, ls) in enumerate(lines):
+        ax = fig.add_axes((left, top - (k + 1) * height - k * gap, 0.97 - left, height))
+        _style_axes(ax, ylabel, xlabel=k == n - 1)
+        for label, (y, colour) in ls.items():
+            ax.plot(df["day"] + 1, y, color=colour, linewidth=2, label=label,
+                    drawstyle="steps-post" if chart.step else "default")
+        ax.set_xlim(0, horizon)
+        ax.set_ylim(bottom=0)
+        if chart.step:  # counts: whole numbers, and a visible axis when all are zero
+            ax.set_ylim(top=max(ax.get_ylim()[1], 1))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=chart.step))
+        if k < n - 1:
+            ax.tick_params(labelbottom=False)
+        if not len(df) and k == 0:
+            ax.text(0.5, 0.5, "no day simulated yet: press Step or ▶", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=FONT["label"], color="#666666")
+    if labels:
+        handles = [Line2D([], [], color=c, linewidth=2.5, label=lab) for lab, c in labels.items()]
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 0.905), ncols=ncols,
+                   fontsize=FONT["legend"], frameon=False, handlelength=1.6, columnspacing=1.2)
+    return fig
+
+
+
+@cache
+def shown_charts() -> list[Chart]:
+    """The charts whose columns the model records (a probe model, built on first use)."""
+    return available_charts(probe_columns())
