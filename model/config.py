@@ -76,7 +76,9 @@ class ProductConfig:
                                   src="[A] sd of log class mean work, tied to complexity")
     domains: int = _f(8, range=(1, 64))
     classes: int = _f(200, range=(1, 100000), src="computed: BPIC 2013 (Zipf over ~200 classes)")
-    zipf_s: float = _f(1.2, range=(0.0, 5.0), src="computed: BPIC 2013, s about 1.0-1.2")
+    zipf_s: float = _f(1.0, range=(0.0, 5.0),
+                       src="computed: BPIC 2013 class sizes, Zipf slope -0.99 "
+                           "(docs/calibration/bpic2013.yaml)")
     complexity_mean: float = _f(0.42, range=(0.01, 0.99), src="[A] tuned to level mix 0.60/0.33/0.07")
     complexity_concentration: float = _f(4.0, range=(0.1, 1000.0), src="[A] Beta a+b")
     scriptable_share: float = _f(0.6, range=(0.0, 1.0), src="[A] share of classes with a script")
@@ -87,6 +89,15 @@ class ProductConfig:
     specialist_domains: int = _f(1, range=(0, 63), src="[A]")
     setup_root_share: float = _f(0.4, range=(0.0, 1.0),
                                  src="[A] classes whose root cause is the customer's setup")
+    root_causes_per_class: int = _f(4, range=(1, 100),
+                                    src="[A] a class is a problem family: one product fix "
+                                        "ends one of its root causes (equal shares)")
+    new_classes_per_year: float = _f(12.0, range=(0.0, 10000.0),
+                                     src="[A] about one new problem family per monthly release; "
+                                         "each as large as a class of a random Zipf rank")
+    history_years: float = _f(3.0, range=(0.0, 50.0),
+                              src="[A] years of support before the run: the product fixes and "
+                                  "knowledge-base articles they left (the same for every design)")
 
 
 @dataclass
@@ -521,6 +532,9 @@ class FeedbackConfig:
     workflow_hours: float = _f(1.5, range=(0.0, None), src="[A] writing a workflow or KB article")
     workflow_min_proficiency: float = _f(0.85, range=(0.0, 1.0),
                                          src="[A] above L1's, at L2's and generalists' starting level")
+    workflow_half_life_days: float = _f(365.0, range=(1.0, None),
+                                        src="[A] a customer's setup changes: a workflow stops "
+                                            "holding after an exponential time of this half-life")
     deflection_share: float = _f(0.5, range=(0.0, 1.0),
                                  src="[A] docs/science.md section 2 (0.2-0.9); KCS; Price & Jaffe 2008")
 

@@ -72,6 +72,7 @@ class Demand:
         self.arrival_hooks: list = []
 
     def day(self, day: int) -> DayArrivals:
+        self.cat.release(day)  # the classes a release adds today (the same in every design)
         rates = self.base_rate * self.scale * self.day_w[day % 7] * self.hour_w
         counts = self.dg.poisson(rates)
         n = int(counts.sum())

@@ -14,18 +14,28 @@ Three processes (docs/design.md section 5; docs/ODD.md section 7.17 states them 
   sum of its signals' detail, fading with half-life ``feedback.evidence_half_life_days``.
 * **Product planning.** Every ``feedback.planning_interval_days`` the product team picks, up to
   its capacity, the product-rooted classes with the most evidence at or above
-  ``feedback.evidence_threshold``; each fix ships ``feedback.fix_lead_time_weeks`` later and
-  removes ``feedback.fix_effect`` of the class's later arrivals. Setup-rooted classes are not
-  product's to fix.
+  ``feedback.evidence_threshold`` (and no fix pending); each fix ships
+  ``feedback.fix_lead_time_weeks`` later and ends one of the class's
+  ``product.root_causes_per_class`` root causes: ``feedback.fix_effect / root causes`` more of the
+  class's later arrivals are removed, and the evidence that led to it is spent. A class can be
+  fixed again, once per root cause. Setup-rooted classes are not product's to fix.
 * **Workflows and snippets.** A person with the mandate (desk kinds in :data:`MANDATE_DESKS`:
   L2, pods, specialists -- not L1, who works from scripts) and proficiency in the ticket's domain
   of at least ``feedback.workflow_min_proficiency``, resolving a ticket, writes with probability
   ``feedback.workflow_p`` (stream ``feedback``): for a setup-rooted class the customer has raised
-  before, a *workflow* that fixes their setup (their later tickets of the class never happen); for
+  before, a *workflow* that fixes their setup (their later tickets of the class do not happen
+  until their setup changes: the workflow holds for an exponential time of half-life
+  ``feedback.workflow_half_life_days``, drawn from the ``feedback`` stream); for
   a product-rooted class with no snippet yet, a *snippet* (KB article) that deflects
   ``feedback.deflection_share`` of the class for everyone. The writing takes
   ``feedback.workflow_hours``, added to that piece of work (the person is busy for it, it counts in
   the ticket's ``cost_h`` and the role's work hours), so the ticket closes that much later.
+
+**History.** The run starts with the product ``product.history_years`` old: the fixes product's
+capacity shipped over those years (each on the class with the most remaining volume) and a
+knowledge-base article for every product-rooted class expected to have had one are in place on
+day 0, the same in every design (:meth:`Feedback._history`). Classes a release adds later start
+with neither.
 
 Prevented tickets never exist: a :class:`model.demand.Demand` filter drops them when each day's
 tickets are drawn, from the one uniform per ticket the demand draws whatever the filters, so the
@@ -112,9 +122,13 @@ class Feedback(Mechanism):
         self.fix_cut = np.zeros(k)
         self.snippet_cut = np.zeros(k)
         self.drop = np.zeros(k)  # combined share of a class's arrivals prevented
-        self.planned = np.zeros(k, dtype=bool)  # a fix is planned or shipped
+        self.causes = model.cfg.product.root_causes_per_class
+        self.n_fix = np.zeros(k, dtype=np.int64)  # fixes planned or shipped, per class
+        self.pending_fix = np.zeros(k, dtype=bool)  # a fix is planned and not shipped yet
+        self.half_life = f.workflow_half_life_days
         self.first_day = np.full(k, -1, dtype=np.int64)
-        self.prevented: set[tuple[int, int]] = set()
+        # (customer_id, class_id) -> day the workflow stops holding (the setup changed)
+        self.prevented: dict[tuple[int, int], float] = {}
         self.history: set[tuple[int, int]] = set()  # (customer, setup class) closed before
         self.pending: dict[int, tuple[str, int]] = {}  # ticket id -> writing in progress
         self.due: dict[int, list[tuple[int, int, float]]] = {}  # ship day -> planned fixes
@@ -125,6 +139,7 @@ class Feedback(Mechanism):
         top[np.argsort(-cat.freq, kind="stable")[:n_top]] = True
         self.top = top & ~self.setup  # catalogue-defined: the same set in every design
         self.log: list[dict] = []
+        self._history(model, f)
         self.window: deque[int] = deque(maxlen=WINDOW_DAYS)
         self.active = sum(1 for c in model.customers if _is_active(c))
         self._reset_day()
@@ -135,6 +150,46 @@ class Feedback(Mechanism):
         hooks.work.append(self.on_work)
         hooks.close.append(self.on_close)
         hooks.demand_filters.append(self.keep)
+
+    @property
+    def planned(self) -> np.ndarray:
+        """Classes product will not plan a fix for now: one is pending, or every root cause is
+        fixed."""
+        return self.pending_fix | (self.n_fix >= self.causes)
+
+    def _history(self, model, f) -> None:
+        """What ``product.history_years`` of support before the run left, the same in every
+        design: the fixes product planning's capacity shipped over those years, each on the
+        class with the most remaining volume then (evidence follows volume), and a knowledge-base
+        article for every product-rooted class expected to have had one written (expected
+        tickets over the history x ``workflow_p`` >= 1)."""
+        years = model.cfg.product.history_years
+        if years <= 0:
+            return
+        cat = model.catalogue
+        base = (cat.freq > 0) & ~self.setup
+        n = int(years * 365.0 / self.interval * self.quota)
+        for _ in range(n):
+            vol = np.where(base & (self.n_fix < self.causes), cat.freq * (1.0 - self.fix_cut), -1.0)
+            cls = int(np.argmax(vol))
+            if vol[cls] <= 0:
+                break
+            self.n_fix[cls] += 1
+            self.fix_cut[cls] = min(1.0, self.fix_cut[cls] + self.fix_effect / self.causes)
+        tickets = cat.freq * model.cfg.demand.tickets_per_day * 365.0 * years
+        self.snippet_cut[base & (tickets * self.p_write >= 1.0)] = self.deflection
+        for cls in np.flatnonzero(base).tolist():
+            self._update_drop(cls)
+
+    def _holds(self, key: tuple[int, int]) -> bool:
+        """A workflow for ``key`` exists and still holds today (an expired one is forgotten)."""
+        until = self.prevented.get(key)
+        if until is None:
+            return False
+        if self.model.day < until:
+            return True
+        del self.prevented[key]
+        return False
 
     def _reset_day(self) -> None:
         self.n_signals = 0
@@ -153,9 +208,8 @@ class Feedback(Mechanism):
         keep = u >= self.drop[cls]
         wf = np.zeros(len(cls), dtype=bool)
         if self.prevented:
-            prevented = self.prevented
             for i in np.flatnonzero(keep & self.setup[cls]).tolist():
-                if (customers[i].unique_id, int(cls[i])) in prevented:
+                if self._holds((customers[i].unique_id, int(cls[i]))):
                     wf[i] = True
             keep &= ~wf
         gone = ~keep
@@ -179,7 +233,7 @@ class Feedback(Mechanism):
         cls = ticket.cls
         if self.setup[cls]:
             key = (ticket.customer.unique_id, cls)
-            if key not in self.history or key in self.prevented:
+            if key not in self.history or self._holds(key):
                 return 0.0
             kind = "workflow"
         elif self.snippet_cut[cls] > 0.0 or self.drop[cls] >= 1.0:
@@ -204,7 +258,8 @@ class Feedback(Mechanism):
         customer = -1
         if kind == "workflow":
             customer = ticket.customer.unique_id
-            self.prevented.add((customer, cls))
+            life = -math.log(1.0 - self.u()) * self.half_life / math.log(2.0)
+            self.prevented[(customer, cls)] = self.model.day + life
         elif self.snippet_cut[cls] == 0.0:
             self.snippet_cut[cls] = self.deflection
             self._update_drop(cls)
@@ -262,19 +317,23 @@ class Feedback(Mechanism):
         self.quota_left -= n  # unused capacity is not banked, only the fraction carries over
         if n <= 0:
             return
-        ok = ~self.setup & ~self.planned & (self.evidence >= self.threshold)
+        ok = (~self.setup & ~self.planned & (self.model.catalogue.freq > 0)
+              & (self.evidence >= self.threshold))
         cand = np.flatnonzero(ok)
         if not len(cand):
             return
         order = cand[np.lexsort((cand, -self.evidence[cand]))][:n]
         ship = day + self.lead_days
         for cls in order.tolist():
-            self.planned[cls] = True
+            self.pending_fix[cls] = True
+            self.n_fix[cls] += 1
+            self.evidence[cls] = 0.0  # the signals that led to this root cause are spent
             self.n_planned += 1
             self.due.setdefault(ship, []).append((cls, day, float(self.evidence[cls])))
 
     def _ship(self, cls: int, planned_day: int, evidence: float) -> None:
-        self.fix_cut[cls] = self.fix_effect
+        self.pending_fix[cls] = False
+        self.fix_cut[cls] = min(1.0, self.fix_cut[cls] + self.fix_effect / self.causes)
         self._update_drop(cls)
         lead = self.model.day - int(self.first_day[cls])
         self.n_shipped += 1
@@ -286,7 +345,7 @@ class Feedback(Mechanism):
         ``effect`` (default ``feedback.fix_effect``) of its arrivals from the next day's draw.
         Logged with kind ``imposed``; not counted in ``fixes_shipped``."""
         for cls in np.atleast_1d(classes).tolist():
-            self.planned[cls] = True
+            self.n_fix[cls] = self.causes
             self.fix_cut[cls] = self.fix_effect if effect is None else effect
             self._update_drop(cls)
             self._record("imposed", cls)

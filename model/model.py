@@ -95,7 +95,8 @@ class TierSimModel(mesa.Model):
         self.cfg = cfg
         self.streams = Streams(cfg.seed)
         self.day = 0
-        self.catalogue = build_catalogue(cfg.product, self.streams["catalogue"])
+        self.catalogue = build_catalogue(cfg.product, self.streams["catalogue"],
+                                         cfg.sim.horizon_days, self.streams["releases"])
         self.calendar = make_calendar(cfg.sim.calendar, cfg.sim.business_hours, cfg.sim.workdays)
         self.recorder = Recorder(cfg.sim.record_tickets, cfg.sim.record_events)
         self.engine = Engine(self.calendar, self.recorder,

@@ -16,6 +16,7 @@ import numpy as np
 #: The streams the model uses, and what draws from each.
 STREAM_NAMES = {
     "catalogue": "the issue-class catalogue (frequencies, domains, work, scripts)",
+    "releases": "the new problem families each month's release adds (model/catalogue.py)",
     "demand": "arrival counts and times",
     "tickets": "intrinsic ticket properties (class, customer, complexity, work)",
     "customers": "customer population and pilot assignment",
@@ -23,7 +24,8 @@ STREAM_NAMES = {
     "routing": "decisions taken while tickets are worked (escalation, context loss, reopen)",
     "replies": "customer reply and reopen delays",
     "work": "fresh memoryless work draws in exponential mode",
-    "feedback": "whether an eligible resolver writes a workflow or snippet (feedback loop)",
+    "feedback": "whether an eligible resolver writes a workflow or snippet, and how long a "
+                "workflow holds (feedback loop)",
     "talent": "personal ceilings, initial tenure, quits",
     "customer_graph": "prospective customers and the customer graph's links (model/customer_graph.py)",
     "loyalty": "review days, renewal decisions, referrals and new logos (model/customers.py)",

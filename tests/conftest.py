@@ -85,6 +85,7 @@ TIERS = {
     "test_talent.py": "model",
     "test_mechanism.py": "model",
     "test_outcomes.py": "model",
+    "test_world.py": "model",
     # validation
     "test_theory.py": "validation",
     "test_directional.py": "validation",

@@ -94,11 +94,13 @@ def test_inert_loop_changes_no_output(small_cfg, design):
 @pytest.fixture(scope="module")
 def busy(small_cfg):
     """A loop working hard: monthly planning, 2-week lead, low threshold, fixes that remove a
-    class, frequent workflows and snippets; plus the same seed with the loop off."""
+    class (one root cause per class), frequent workflows that hold for good, snippets, and no
+    history (an empty knowledge base at the start); plus the same seed with the loop off."""
     over = dict(seed=5, sim__horizon_days=150, feedback__planning_interval_days=30,
                 feedback__fix_lead_time_weeks=2.0, feedback__evidence_threshold=5.0,
                 feedback__fixes_per_quarter=9.0, feedback__fix_effect=1.0,
-                feedback__workflow_p=0.3)
+                feedback__workflow_p=0.3, product__root_causes_per_class=1,
+                product__history_years=0.0, feedback__workflow_half_life_days=1e9)
     on = simulate(_only_feedback(small_cfg("generalist", **over)))
     off = simulate(_only_feedback(small_cfg("generalist", **over), feedback=False))
     return on, off

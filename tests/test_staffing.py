@@ -157,6 +157,7 @@ def test_sized_pods_certify_every_domain_for_its_load():
     cfg = Config()
     cfg.seed, cfg.org.design, cfg.org.staffing = 3, "generalist", "sized"
     cfg.sim.progress = False
+    cfg.demand.tickets_per_day *= 3  # busy enough that some domain needs more than the floor
     model = build_model(cfg)
     pc = cfg.workforce.planning
     needs = pod_domain_needs(cfg, model.sizing_load)

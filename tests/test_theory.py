@@ -152,6 +152,7 @@ def mmc_config(lam: float, mu: float, c: int, *, seed: int, post_tickets: int,
     p.mean_work_hours = 1.0 / mu
     p.domains = 1
     p.classes = 1
+    p.new_classes_per_year = 0.0  # a plain queue: one class, no releases
     p.engineering_share = 0.0
     p.specialist_share = 0.0
     o = cfg.org

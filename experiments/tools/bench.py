@@ -128,6 +128,7 @@ def _theory_mode(cfg: Config) -> Config:
         "always", 1e6, True, False
     d.pattern = "flat"
     p.service, p.domains, p.classes = "exponential", 1, 1
+    p.new_classes_per_year = 0.0  # a plain queue: one class, no releases
     p.engineering_share, p.specialist_share = 0.0, 0.0
     o.info_request_p = 0.0
     o.engineering.headcount, o.specialists.headcount = 0, 0

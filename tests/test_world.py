@@ -1,0 +1,99 @@
+"""The world in steady state (docs/ODD.md section 7.17): an open catalogue, problem families with
+several root causes, and the product's history at the start -- all the same in every design."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.catalogue import build_catalogue
+from model.config import Config
+from model.model import TierSimModel
+from model.streams import Streams
+
+
+def _catalogue(horizon: int, seed: int = 3, **product):
+    cfg = Config()
+    for k, v in product.items():
+        setattr(cfg.product, k, v)
+    s = Streams(seed)
+    return build_catalogue(cfg.product, s["catalogue"], horizon, s["releases"]), cfg
+
+
+def test_releases_add_classes_month_by_month_whatever_the_horizon():
+    short, _ = _catalogue(400)
+    long, _ = _catalogue(1200)
+    n = int((short.release_day > 0).sum())
+    assert n > 0 and (long.release_day > 0).sum() > n
+    k = 200
+    for name in ("release_day", "weight", "domain", "complexity", "work_h", "scripted",
+                 "setup_root"):  # a longer run's first months are the shorter run's
+        assert np.array_equal(getattr(short, name)[: k + n], getattr(long, name)[: k + n]), name
+    assert set(np.unique(short.release_day[k:]).tolist()) <= set(range(30, 400, 30))
+    assert (short.freq[k:] == 0).all() and short.freq[:k].sum() == pytest.approx(1.0)
+
+
+def test_a_release_renormalises_the_class_mix_not_the_rate():
+    cat, _ = _catalogue(400)
+    first = int(cat.release_day[cat.release_day > 0].min())
+    before = cat.freq.copy()
+    assert not cat.release(first - 1)
+    assert cat.release(first)
+    new = cat.release_day == first
+    assert (cat.freq[new] > 0).all() and cat.freq.sum() == pytest.approx(1.0)
+    assert (cat.freq[~new & (cat.release_day == 0)] < before[~new & (cat.release_day == 0)]).all()
+    assert cat.cdf[-1] == pytest.approx(1.0)
+
+
+def test_no_releases_means_the_catalogue_of_earlier_versions():
+    cat, _ = _catalogue(400, new_classes_per_year=0.0)
+    assert cat.release_day is None and len(cat.freq) == 200
+
+
+def _feedback(model):
+    return next(m for m in model.mechanisms if type(m).__name__ == "Feedback")
+
+
+def test_the_history_is_the_same_in_every_design(small_cfg):
+    a = _feedback(TierSimModel(small_cfg("tiered", seed=5)))
+    b = _feedback(TierSimModel(small_cfg("generalist", seed=5)))
+    assert np.array_equal(a.fix_cut, b.fix_cut) and np.array_equal(a.snippet_cut, b.snippet_cut)
+    assert np.array_equal(a.n_fix, b.n_fix)
+
+
+def test_the_history_spends_product_capacity_on_the_largest_remaining_families(small_cfg):
+    cfg = small_cfg("tiered", seed=5, product__history_years=2.0, feedback__fixes_per_quarter=2.0)
+    fb = _feedback(TierSimModel(cfg))
+    assert fb.n_fix.sum() == int(2.0 * 365.0 / 91 * 2.0)  # capacity x years, no fix pending
+    assert (fb.n_fix <= cfg.product.root_causes_per_class).all()
+    assert not fb.n_fix[fb.setup].any()  # setup-rooted classes are not product's to fix
+    k = cfg.product.root_causes_per_class
+    assert fb.fix_cut[fb.n_fix > 0] == pytest.approx(fb.n_fix[fb.n_fix > 0] * cfg.feedback.fix_effect / k)
+    assert (fb.snippet_cut[~fb.setup & (fb.model.catalogue.freq > 0)] > 0).any()
+    none = _feedback(TierSimModel(small_cfg("tiered", seed=5, product__history_years=0.0)))
+    assert not none.fix_cut.any() and not none.snippet_cut.any()
+
+
+def test_one_fix_ends_one_root_cause_and_a_class_can_be_fixed_again(small_cfg):
+    cfg = small_cfg("tiered", seed=2, product__history_years=0.0,
+                    product__root_causes_per_class=4, feedback__fix_effect=0.8)
+    fb = _feedback(TierSimModel(cfg))
+    cls = int(np.flatnonzero(~fb.setup)[0])
+    for i in range(1, 5):
+        fb.evidence[cls] = 1e9
+        fb.quota_left = 1.0 - fb.quota  # exactly one fix this planning round
+        fb._plan(0)
+        assert fb.pending_fix[cls] and fb.evidence[cls] == 0.0  # planned; its evidence spent
+        fb._ship(cls, 0, 1e9)
+        assert fb.fix_cut[cls] == pytest.approx(0.2 * i)
+    fb.evidence[cls] = 1e9
+    assert fb.planned[cls]  # every root cause fixed: not planned again
+
+
+def test_a_workflow_holds_for_a_while_then_the_setup_changes(small_cfg):
+    fb = _feedback(TierSimModel(small_cfg("generalist", seed=2)))
+    fb.prevented[(1, 2)] = 10.5
+    fb.model.day = 10
+    assert fb._holds((1, 2))
+    fb.model.day = 11
+    assert not fb._holds((1, 2)) and (1, 2) not in fb.prevented
