@@ -277,7 +277,10 @@ class SpecialistsConfig:
 class PodsConfig:
     count: int = _f(4, range=(0, 10000), src="[A]")
     size: int = _f(5, range=(0, 10000), src="[A] 20 generalists vs 28 L1 + L2")
-    breadth: int = _f(4, range=(1, 64), src="[A] domains each generalist is certified in")
+    breadth: int = _f(0, range=(0, 64),
+                      src="domains each generalist is certified in; 0 = the whole regular product "
+                          "surface, as the founding argument describes them (a narrower number is "
+                          "a sensitivity: members then form a chain of overlapping domain sets)")
     flexible_share: float = _f(1.0, range=(0.0, 1.0),
                                src="[A] share of each pod certified in org.pods.breadth domains "
                                    "(flexible); the rest in one domain each (specialised, spread "
@@ -667,11 +670,12 @@ def _cross_checks(cfg: Config, errors: list[str]) -> None:
         if org.pods.count < 1 or org.pods.size < 1:
             errors.append(f"org.pods.count = {org.pods.count}, org.pods.size = {org.pods.size}: "
                           "both must be >= 1 for design generalist")
+        breadth = org.pods.breadth or regular  # 0: every regular domain
         if org.pods.breadth > regular:
             errors.append(f"org.pods.breadth = {org.pods.breadth}: must be <= the "
                           f"{regular} non-specialist product domains")
-        elif org.pods.size * org.pods.breadth < regular:
-            errors.append(f"org.pods.size x org.pods.breadth = {org.pods.size * org.pods.breadth}: "
+        elif org.pods.size * breadth < regular:
+            errors.append(f"org.pods.size x org.pods.breadth = {org.pods.size * breadth}: "
                           f"a pod must cover all {regular} non-specialist domains")
     if org.design == "pilot":
         names = [s.name for s in cfg.customers.segments]

@@ -70,6 +70,7 @@ import pandas as pd
 from model.frames import customers_frame
 from model.mechanism import Hooks, Mechanism
 from model.network import MONTH_DAYS
+from model.org import fitting_members
 from model.relationships import CUSTOMER_STATE as RELATIONSHIP_STATE
 from model.relationships import Relationships
 
@@ -346,8 +347,11 @@ class Customers(Mechanism):
         if x.owner is not None:
             self.owner_load[x.owner] = self.owner_load.get(x.owner, 0.0) + sign * x.activity
 
-    def _least_loaded(self, members: list, exclude=None):
-        ok = [p for p in members if p is not exclude and p.left_day is None]
+    def _least_loaded(self, x, pod, exclude=None):
+        """The least-loaded member of ``pod`` (not ``exclude``) certified in the customer's
+        main domain, or of all members if none is."""
+        ok = [p for p in pod.members if p is not exclude and p.left_day is None]
+        ok = fitting_members(x, pod, ok) if ok else ok
         return min(ok, key=lambda p: (self.owner_load.get(p, 0.0), p.unique_id)) if ok else None
 
     def _assign(self, x) -> None:
@@ -357,7 +361,7 @@ class Customers(Mechanism):
             return
         x.pod = min(range(len(pods)), key=lambda k: (self.pod_load[k], k))
         if self.cfg.org.ownership == "named":
-            x.owner = self._least_loaded(pods[x.pod].members)
+            x.owner = self._least_loaded(x, pods[x.pod])
         self._load(x, +1)
 
     def staff_exit(self, person) -> None:
@@ -368,7 +372,7 @@ class Customers(Mechanism):
         for x in self.everyone:
             if x.owner is person and x.active:
                 self._load(x, -1)
-                x.owner = self._least_loaded(self.model.pods[x.pod].members, exclude=person) \
+                x.owner = self._least_loaded(x, self.model.pods[x.pod], exclude=person) \
                     if x.pod >= 0 else None
                 x.owner_changes += 1
                 x.owner_since = day

@@ -150,6 +150,8 @@ class Feedback(Mechanism):
         hooks.work.append(self.on_work)
         hooks.close.append(self.on_close)
         hooks.demand_filters.append(self.keep)
+        freq = self.model.catalogue.freq  # the history's prevention is in place on day 0
+        hooks.prevent_at_start(float((freq * (1.0 - self.drop)).sum()))
 
     @property
     def planned(self) -> np.ndarray:

@@ -62,8 +62,9 @@ class Hooks:
     * ``arrivals``: ``f(times, cols)`` the day's final arrivals, after filters and injectors;
     * the drawing population and the rate: :meth:`draw_from` (who may raise tickets, prospects
       included, with the rate multiplier that keeps ``demand.tickets_per_day`` at the start) and
-      :meth:`expect_extra` (tickets a mechanism adds per drawn ticket; the base rate is divided
-      by ``1 + extra`` so the start rate stays as configured).
+      :meth:`prevent_at_start` (the share of drawn tickets that prevention already in place at
+      the start lets through) and :meth:`expect_extra` (tickets a mechanism adds per drawn
+      ticket): the rate is divided by both, so the start rate stays as configured.
 
     The day:
 
@@ -88,6 +89,7 @@ class Hooks:
         self.arrivals: list[Callable] = []
         self.population: list | None = None
         self.population_scale = 1.0
+        self.kept_at_start = 1.0
         self.extra_per_ticket = 0.0
         self.morning: list[Callable] = []
         self.hold_named: dict[str, int] = {}
@@ -106,6 +108,12 @@ class Hooks:
             raise RuntimeError("two mechanisms set the demand's population")
         self.population, self.population_scale = customers, scale
 
+    def prevent_at_start(self, kept: float) -> None:
+        """Only ``kept`` of the drawn tickets happen at the start (prevention already in place):
+        the rate is divided by it, so ``demand.tickets_per_day`` is the rate that reaches
+        support at the start."""
+        self.kept_at_start *= kept
+
     def expect_extra(self, per_ticket: float) -> None:
         """A mechanism adds ``per_ticket`` tickets per drawn ticket at the start."""
         self.extra_per_ticket += per_ticket
@@ -114,6 +122,7 @@ class Hooks:
         """The demand's rate multiplier the registrations ask for."""
         scale = 1.0
         scale *= self.population_scale
+        scale /= self.kept_at_start
         scale /= 1.0 + self.extra_per_ticket
         return scale
 

@@ -13,7 +13,7 @@ import numpy as np
 from agents.staff import Role, SupportStaff
 from model.config import Config
 from model.desks import Desk
-from model.pods import pod_certifications, pod_domain_needs
+from model.pods import breadth_of, pod_certifications, pod_domain_needs
 
 
 class OrgBuilder:
@@ -96,7 +96,7 @@ class OrgBuilder:
         chan = o.engineering.channel_context_loss
         self._engineering_and_specialists()
         pods = []
-        certs = pod_certifications(self.regular, o.pods.size, o.pods.breadth,
+        certs = pod_certifications(self.regular, o.pods.size, breadth_of(self.cfg),
                                    o.pods.flexible_share,
                                    pod_domain_needs(self.cfg, self.model.sizing_load))
         for i in range(o.pods.count):
@@ -128,8 +128,21 @@ def build_org(model, cfg: Config, gen: np.random.Generator) -> OrgBuilder:
     return b
 
 
+def main_domain(customer, keys: tuple[int, ...]) -> int:
+    """The domain among ``keys`` the customer uses most (ties: the lowest)."""
+    return max(keys, key=lambda d: (customer.usage[d], -d))
+
+
+def fitting_members(customer, desk: Desk, members: list) -> list:
+    """The members certified in the customer's main domain, or all of them if none is (an
+    owner is matched to the domains the customer uses)."""
+    main = main_domain(customer, desk.keys)
+    return [p for p in members if main in p.certified] or members
+
+
 def assign_owners(customers: list, pods: list[Desk], named: bool) -> None:
-    """Balance customers over pods (and owners within pods) by expected ticket load."""
+    """Balance customers over pods (and owners within pods) by expected ticket load; a named
+    owner is certified in the customer's main domain where the pod has such a member."""
     pod_load = [0.0] * len(pods)
     person_load: dict = {}
     for c in sorted(customers, key=lambda c: (-c.activity, c.unique_id)):
@@ -137,7 +150,7 @@ def assign_owners(customers: list, pods: list[Desk], named: bool) -> None:
         pod_load[i] += c.activity
         c.pod = i
         if named:
-            members = pods[i].members
+            members = fitting_members(c, pods[i], pods[i].members)
             owner = min(members, key=lambda p: (person_load.get(p, 0.0), p.unique_id))
             person_load[owner] = person_load.get(owner, 0.0) + c.activity
             c.owner = owner

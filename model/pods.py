@@ -65,32 +65,42 @@ def flexible_count(size: int, share: float) -> int:
     return size if share >= 1.0 else min(size, int(math.floor(share * size + 0.5)))
 
 
+def chain_stride(domains: int, members: int, breadth: int) -> int:
+    """How far apart consecutive members' domain runs start: the smallest step that still covers
+    the ring (``ceil(domains / members)``), so that each member's run overlaps the next one's and
+    the pod is one chain of overlapping skills (Jordan & Graves 1995); ``breadth`` itself when no
+    overlap can cover the ring (disjoint blocks, as many as needed)."""
+    step = max(1, math.ceil(domains / max(members, 1)))
+    return step if step < breadth else breadth
+
+
 def pod_certifications(regular: tuple[int, ...], size: int, breadth: int,
                        flexible_share: float = 1.0,
                        needs: dict[int, int] | None = None) -> list[tuple[int, ...]]:
     """The domains each member of a pod is certified in (``org.pods.*``).
 
     The first ``flexible_count(size, flexible_share)`` members are *flexible*: each is
-    certified in ``breadth`` consecutive domains of the ring of non-specialist domains
-    (member j from domain ``j x breadth``), so together they cover the ring evenly. The others
-    are *specialised* in one domain each, continuing round the ring where the flexible members
-    stopped, so the pod covers as many domains as it can and the specialists spread evenly over
-    the domains. With ``flexible_share = 1`` (the default) every member is flexible, which is
-    the pods of earlier versions. Raises :class:`ConfigError` if the pod leaves a domain
+    certified in ``breadth`` consecutive domains of the ring of non-specialist domains, member j
+    from domain ``j x chain_stride`` (:func:`chain_stride`): with ``breadth`` equal to the ring
+    (the default, ``org.pods.breadth = 0``) everyone is certified everywhere; with a narrower
+    breadth the runs overlap, so the members form one *chain* linking every domain to the next,
+    which the cross-training literature finds nearly as good as full flexibility (Jordan & Graves
+    1995; Wallace & Whitt 2005) -- not disjoint pools. The others are *specialised* in one
+    domain each: round the ring after the flexible members, or, with ``needs`` (certified people
+    wanted per domain: sized pods, model/sizing.py), each on the domain furthest short of its
+    need (:func:`certify_by_need`). Raises :class:`ConfigError` if the pod leaves a domain
     uncovered (nobody could take its tickets).
-
-    With ``needs`` (certified people wanted per domain: sized pods, model/sizing.py), each
-    member in turn is certified in the run of consecutive domains that is furthest short of
-    them instead (:func:`certify_by_need`), so a busy domain gets more certified people.
     """
-    r, b = len(regular), breadth
+    r, b = len(regular), min(breadth, len(regular))
     n_flex = flexible_count(size, flexible_share)
+    step = chain_stride(r, n_flex, b)
+    certs = [tuple(sorted({regular[(j * step + x) % r] for x in range(b)}))
+             for j in range(n_flex)]
     if needs is not None:
-        certs = certify_by_need(regular, [b] * n_flex + [1] * (size - n_flex), needs)
+        certs += certify_by_need(regular, [1] * (size - n_flex), needs, certs)
     else:
-        certs = [tuple(sorted({regular[(j * b + x) % r] for x in range(b)}))
-                 for j in range(n_flex)]
-        certs += [(regular[(n_flex * b + k) % r],) for k in range(size - n_flex)]
+        after = (n_flex - 1) * step + b  # round the ring after the last flexible run
+        certs += [(regular[(after + k) % r],) for k in range(size - n_flex)]
     if size and len({d for c in certs for d in c}) < r:
         raise ConfigError(
             f"invalid configuration:\n  - org.pods.flexible_share = {flexible_share}: with "
@@ -100,14 +110,17 @@ def pod_certifications(regular: tuple[int, ...], size: int, breadth: int,
     return certs
 
 
-def certify_by_need(regular: tuple[int, ...], widths: list[int],
-                    needs: dict[int, int]) -> list[tuple[int, ...]]:
+def certify_by_need(regular: tuple[int, ...], widths: list[int], needs: dict[int, int],
+                    already: list[tuple[int, ...]] = ()) -> list[tuple[int, ...]]:
     """Certify members one by one, member j in ``widths[j]`` consecutive domains of the ring
-    (consecutive, as in the ring rule, so that related-domain learning still links them): the
-    run with the most certified people still missing against ``needs``, then the least
-    covered, then the one nearest to where the previous member's run ended."""
+    (consecutive, so that related-domain learning still links them): the run with the most
+    certified people still missing against ``needs`` (counting those ``already`` certified),
+    then the least covered, then the one nearest to where the previous member's run ended."""
     r = len(regular)
     cover = dict.fromkeys(regular, 0)
+    for c in already:
+        for d in c:
+            cover[d] += 1
     certs, nxt = [], 0
     for w in widths:
         def rank(s: int, w: int = w, nxt: int = nxt) -> tuple:
@@ -129,6 +142,12 @@ def regular_domains(cfg: Config) -> tuple[int, ...]:
     return tuple(range(p.domains - (p.specialist_domains if p.specialist_share > 0 else 0)))
 
 
+def breadth_of(cfg: Config) -> int:
+    """Domains each generalist is certified in: ``org.pods.breadth``, or every regular domain
+    when it is 0 (the default: the whole regular product surface)."""
+    return cfg.org.pods.breadth or len(regular_domains(cfg))
+
+
 def check_pods(cfg: Config) -> Config:
     """Raise :class:`ConfigError` if a fixed-staffing generalist pod, certified by the builder's
     own rule, would leave a non-specialist domain uncovered (checked before anything is built);
@@ -136,8 +155,9 @@ def check_pods(cfg: Config) -> Config:
     come first."""
     o = cfg.org
     regular = regular_domains(cfg)
+    b = breadth_of(cfg)
     if (o.design != "generalist" or o.staffing != "fixed" or o.pods.size < 1
-            or o.pods.breadth > len(regular) or o.pods.size * o.pods.breadth < len(regular)):
+            or b > len(regular) or o.pods.size * b < len(regular)):
         return cfg  # nothing to build, or the config's own checks already refuse it
-    pod_certifications(regular, o.pods.size, o.pods.breadth, o.pods.flexible_share)
+    pod_certifications(regular, o.pods.size, b, o.pods.flexible_share)
     return cfg

@@ -24,7 +24,7 @@ from collections import Counter
 
 from model.config import Config
 from model.model import TierSimModel
-from model.pods import people_needed, pod_domain_needs, sized_pod
+from model.pods import breadth_of, people_needed, pod_domain_needs, sized_pod
 
 PROBE_SCALE = 2  # the measuring run's headcount multiple: enough that queues stay short
 PROBE_SKIP_DAYS = 7  # the measuring run's empty-and-idle first week, not measured
@@ -99,7 +99,7 @@ def sized_config(cfg: Config) -> tuple[Config, dict[str, float]]:
     o.specialists.headcount = need("specialist", o.specialists.headcount)
     needs = pod_domain_needs(cfg, load)
     if cfg.org.design == "generalist" and o.pods.size and needs is not None:
-        o.pods.size = sized_pod(tuple(needs), o.pods.breadth, o.pods.flexible_share, needs,
+        o.pods.size = sized_pod(tuple(needs), breadth_of(cfg), o.pods.flexible_share, needs,
                                 need("pod", o.pods.size, o.pods.count))
     return out, load
 

@@ -29,7 +29,7 @@ from collections import Counter
 
 from agents.staff import Role
 from model.mechanism import Hooks, Mechanism
-from model.pods import people_needed, sized_pod
+from model.pods import breadth_of, people_needed, sized_pod
 
 ROLE_OF_KIND = {"l1": Role.L1, "l2": Role.L2, "engineering": Role.ENGINEER,
                 "specialist": Role.SPECIALIST, "pod": Role.GENERALIST}
@@ -62,7 +62,7 @@ class Planning(Mechanism):
     def _pod_floor(self, desk) -> int:
         """The smallest pod that certifies ``min_domain_headcount`` people in each domain."""
         pods = self.model.cfg.org.pods
-        return sized_pod(desk.keys, pods.breadth, pods.flexible_share,
+        return sized_pod(desk.keys, breadth_of(self.model.cfg), pods.flexible_share,
                          dict.fromkeys(desk.keys, self.pc.min_domain_headcount), 1)
 
     def pod_cover(self, desk) -> Counter:

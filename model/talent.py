@@ -25,6 +25,7 @@ import numpy as np
 from agents.staff import Role, SupportStaff
 from model.config import Config
 from model.mechanism import Hooks, Mechanism
+from model.pods import breadth_of
 
 MONTH_DAYS = 30  # [A] the talent processes' month
 SENIOR_ROLES = (Role.L2, Role.GENERALIST, Role.SPECIALIST, Role.ENGINEER)
@@ -375,7 +376,7 @@ class Talent(Mechanism):
                 if k in cover:
                     cover[k] += 1
         ranked = sorted(cover, key=lambda k: (cover[k], k))
-        return tuple(sorted(ranked[: self.model.cfg.org.pods.breadth]))
+        return tuple(sorted(ranked[: breadth_of(self.model.cfg)]))
 
     def _mentor_for(self, desk, until: int):
         """The most proficient free veteran of the desk; mentoring takes part of their time."""

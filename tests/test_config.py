@@ -105,7 +105,7 @@ def test_bad_values_give_a_clear_config_error(override, key, value, hint):
 @pytest.mark.parametrize(("org", "override", "key"), [
     ("generalist", "org.l1.headcount=-2", "org.l1.headcount"),
     ("generalist", "org.l1.script_close_max_p=7", "org.l1.script_close_max_p"),
-    ("tiered", "org.pods.breadth=0", "org.pods.breadth"),
+    ("tiered", "org.pods.breadth=-1", "org.pods.breadth"),
 ])
 def test_field_ranges_apply_whatever_the_design(org, override, key):
     """A value out of its field's range is rejected even where the design does not use it."""
@@ -193,4 +193,4 @@ def test_output_roots_are_under_the_repository():
 def test_a_pod_that_leaves_a_domain_uncovered_is_a_config_error():
     with pytest.raises((ConfigError, ValueError), match="org.pods.flexible_share = 0.2"):
         check_pods(validate(load(["org=generalist", "org.pods.flexible_share=0.2",
-                                  "org.pods.size=3"])))
+                                  "org.pods.size=3", "org.pods.breadth=2"])))

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from model.config import Config
-from model.pods import people_needed, pod_certifications, pod_domain_needs, sized_pod
+from model.pods import breadth_of, people_needed, pod_certifications, pod_domain_needs, sized_pod
 from model.simulate import simulate
 from model.sizing import build_model, measure_load, sized_config
 
@@ -174,24 +174,29 @@ def test_sized_pods_certify_every_domain_for_its_load():
     # no larger than it must be: the pod-level need, or the smallest pod meeting every need
     pod_level = math.ceil(people_needed(model.sizing_load["pod"], pc.target_occupancy,
                                         pc.safety_beta, pc.min_headcount) / cfg.org.pods.count)
-    assert model.cfg.org.pods.size == max(pod_level, sized_pod(tuple(needs), cfg.org.pods.breadth,
+    assert model.cfg.org.pods.size == max(pod_level, sized_pod(tuple(needs), breadth_of(cfg),
                                                                1.0, needs, 1))
 
 
-def test_certify_by_need_puts_the_extra_people_in_the_busy_domain():
-    """Exact: four people at 4 of 7 domains, domain 6 needing 3 and the rest 2 (Σ 15 of 16
-    certifications): every need met, in consecutive runs of the ring."""
+def test_a_sized_chain_pod_meets_every_domain_need():
+    """Exact: members at 4 of 7 domains, domain 6 needing 3 and the rest 2. The flexible
+    members form a chain (consecutive runs of the ring, overlapping), and the pod is the
+    smallest one whose chain meets every need; specialised members (width 1) go where a need
+    is still short."""
     needs = {d: 2 for d in range(6)} | {6: 3}
-    certs = pod_certifications(tuple(range(7)), 4, 4, 1.0, needs)
+    size = sized_pod(tuple(range(7)), 4, 1.0, needs, 1)
+    certs = pod_certifications(tuple(range(7)), size, 4, 1.0, needs)
     cover = Counter(d for c in certs for d in c)
     assert all(cover[d] >= n for d, n in needs.items()), cover
-    assert sized_pod(tuple(range(7)), 4, 1.0, needs, 1) == 4
-    # the ring of the org builder (no needs, fixed staffing) would need 6 people for this
-    assert sized_pod(tuple(range(7)), 4, 1.0, dict.fromkeys(range(7), 3), 1) >= 6
+    smaller = Counter(d for c in pod_certifications(tuple(range(7)), size - 1, 4, 1.0, needs)
+                      for d in c)
+    assert any(smaller[d] < n for d, n in needs.items())  # the smallest such pod
     for c in certs:  # consecutive on the ring of 7
         assert any(set(c) == {(s + x) % 7 for x in range(4)} for s in range(7)), c
-    # without needs: the ring rule of earlier versions, unchanged
-    assert pod_certifications(tuple(range(7)), 3, 4) == [(0, 1, 2, 3), (0, 4, 5, 6), (1, 2, 3, 4)]
+    mixed = pod_certifications(tuple(range(7)), 6, 4, 0.5, needs)  # 3 flexible, 3 specialised
+    assert [len(c) for c in mixed] == [4, 4, 4, 1, 1, 1]
+    assert pod_certifications(tuple(range(7)), 3, 4) == [(0, 1, 2, 3), (3, 4, 5, 6),
+                                                         (0, 1, 2, 6)]  # a chain round the ring
 
 
 def test_planning_cuts_never_leave_a_pod_domain_below_the_minimum():

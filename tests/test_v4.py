@@ -12,7 +12,7 @@ import pytest
 from experiments import v4_flexibility as v4
 from model.config import ConfigError
 from model.model import TierSimModel
-from model.pods import flexible_count, pod_certifications
+from model.pods import chain_stride, flexible_count, pod_certifications
 
 SEEDS = range(8)  # the first half of the experiment's 16 paired seeds (the same runs)
 TOL = 0.02  # s* differences smaller than this count as ties (a tenth of a grid step)
@@ -20,12 +20,21 @@ P_BOOT = 0.9  # paired-bootstrap probability required for a direction
 
 
 # --- the pod builder (fast) ---------------------------------------------------------------------
-def test_default_share_certifies_every_member_in_breadth_domains():
-    """flexible_share = 1 (the default) is the ring rule of earlier versions."""
+def test_narrow_breadth_forms_one_chain():
+    """flexible_share = 1 (the default): every member certified in ``breadth`` consecutive
+    domains, runs starting ``chain_stride`` apart, so consecutive runs overlap and link every
+    domain to the next (a chain, not disjoint pools)."""
     regular, size, b = tuple(range(7)), 5, 4
-    old = [tuple(sorted({regular[(j * b + x) % 7] for x in range(b)})) for j in range(size)]
-    assert pod_certifications(regular, size, b) == old
-    assert pod_certifications(regular, size, b, 1.0) == old
+    certs = pod_certifications(regular, size, b)
+    assert certs == pod_certifications(regular, size, b, 1.0)
+    assert chain_stride(7, 5, 4) == 2
+    assert certs[:2] == [(0, 1, 2, 3), (2, 3, 4, 5)]
+    assert all(set(a) & set(c) for a, c in zip(certs, certs[1:] + certs[:1], strict=True))
+    assert set().union(*certs) == set(regular)
+    six = pod_certifications(tuple(range(6)), 18, 2)
+    assert six[:6] == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (0, 5)]
+    assert pod_certifications(tuple(range(6)), 3, 2) == [(0, 1), (2, 3), (4, 5)]  # no overlap fits
+    assert pod_certifications(tuple(range(6)), 4, 6) == [tuple(range(6))] * 4  # full breadth
 
 
 def test_mixed_pod_spreads_specialists_evenly():
