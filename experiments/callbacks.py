@@ -44,8 +44,9 @@ log = logging.getLogger("tiersim")
 
 PROGRESS_FILE = ".progress"
 TABLE = "runs"  # runs.parquet, runs.csv
-HEADLINE_KPIS = ("mean_resolution_h", "explanations_per_ticket", "stalled_share",
-                 "cost_per_outcome")
+# the sweep's printed summary: the headline cost (total cost per customer-year) first
+HEADLINE_KPIS = ("total_cost_per_customer_year", "support_cost_per_problem", "mean_resolution_h",
+                 "explanations_per_ticket", "stalled_share")
 STATUSES = ("ok", "failed", "missing")
 REPLICATE_KEY = "seed"  # varied in every sweep: summarised as a count, not per value
 _UNFINISHED = Counter()  # jobs of this process's sweeps that failed or never reported

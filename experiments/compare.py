@@ -72,7 +72,7 @@ HEADLINE_NOTE = (
     "the revenue lost with customers who left (their MRR over the customer lifetime, "
     "discounted), per customer-year of the measured window (`model/metrics.py`, "
     "`outcome_kpis`); lower is better. Support cost per problem divides the support cost by "
-    "the problems solved (good closes) or prevented. \"old: cost per good ticket\" is the "
+    "the problems solved (good closes) or prevented. \"old cost per outcome\" is the "
     "old `cost_per_outcome` ((support cost + churned revenue) / good closes): it counts "
     "prevented tickets against the design that prevents them and grows with the horizon, so "
     "it is no verdict.")
