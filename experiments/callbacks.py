@@ -196,7 +196,7 @@ def format_summary(df: pd.DataFrame, kpis=HEADLINE_KPIS) -> str:
     if REPLICATE_KEY in varied:
         lines.append(f"ok runs cover {done[REPLICATE_KEY].nunique()} seeds")
     groups = [k for k in varied if k != REPLICATE_KEY]
-    fmt = {k: (lambda v: f"{v:.4g}") for k in kpis}
+    fmt = {k: (lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}") for k in kpis}
     if not groups:
         med = done[kpis].median().to_frame("median over ok runs").T
         lines.append(med.to_string(formatters=fmt))
