@@ -44,8 +44,9 @@ log = logging.getLogger("tiersim")
 
 PROGRESS_FILE = ".progress"
 TABLE = "runs"  # runs.parquet, runs.csv
-HEADLINE_KPIS = ("mean_resolution_h", "explanations_per_ticket", "stalled_share",
-                 "cost_per_outcome")
+# the sweep's printed summary: the headline cost (total cost per customer-year) first
+HEADLINE_KPIS = ("total_cost_per_customer_year", "support_cost_per_problem", "mean_resolution_h",
+                 "explanations_per_ticket", "stalled_share")
 STATUSES = ("ok", "failed", "missing")
 REPLICATE_KEY = "seed"  # varied in every sweep: summarised as a count, not per value
 _UNFINISHED = Counter()  # jobs of this process's sweeps that failed or never reported
@@ -195,7 +196,7 @@ def format_summary(df: pd.DataFrame, kpis=HEADLINE_KPIS) -> str:
     if REPLICATE_KEY in varied:
         lines.append(f"ok runs cover {done[REPLICATE_KEY].nunique()} seeds")
     groups = [k for k in varied if k != REPLICATE_KEY]
-    fmt = {k: (lambda v: f"{v:.4g}") for k in kpis}
+    fmt = {k: (lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}") for k in kpis}
     if not groups:
         med = done[kpis].median().to_frame("median over ok runs").T
         lines.append(med.to_string(formatters=fmt))

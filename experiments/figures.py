@@ -742,7 +742,7 @@ def fig_escalation_tax(handoffs: pd.DataFrame, bpic: pd.DataFrame | None = None)
     return fig
 
 
-# ---- figure 7: cost per head vs cost per outcome -----------------------------------------------
+# ---- figure 7: the costs: per customer-year, per problem, per head ---------------------------
 def _mean_ci(values: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
     from experiments.stats import bootstrap_ci
 
@@ -753,22 +753,34 @@ def _mean_ci(values: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
     return float(v.mean()), low, high
 
 
+COST_PANELS = (  # (summary KPI, scale, y label, title): the headline first, the old figure last
+    ("total_cost_per_customer_year", 1.0, "$ per customer-year",
+     "Total cost per customer-year (headline)"),
+    ("support_cost_per_problem", 1.0, "$ per problem", "Support cost per problem"),
+    ("cost_per_head", 1e-3, "k$ per head and year", "Cost per head"),
+    ("cost_per_outcome", 1.0, "$ per good ticket", "Old: cost per good outcome"),
+)
+
+
 @styled
 def fig_costs(runs: pd.DataFrame) -> Figure:
-    """Cost per head (per year) and cost per good outcome by design: one dot per run, the mean
-    and its 95 % bootstrap interval across runs."""
-    require(runs, ["design", "cost_per_head", "cost_per_outcome"], "costs")
+    """The costs by design, one panel each (those the runs have, of ``COST_PANELS``): total cost
+    per customer-year (support cost plus lost revenue, the headline), support cost per problem
+    solved or prevented, cost per head (per year) and, last, the old ticket-denominated cost per
+    good outcome. One dot per run, the mean and its 95 % bootstrap interval across runs."""
+    require(runs, ["design"], "costs")
+    panels = [p for p in COST_PANELS if p[0] in runs and _float(runs[p[0]]).notna().any()]
+    if not panels:
+        raise MissingData("costs: the runs' summaries have none of "
+                          + ", ".join(p[0] for p in COST_PANELS))
     designs = designs_in(runs)
-    panels = [("cost_per_head", 1e-3, "Cost per head (k$ / year)", "a  Per head"),
-              ("cost_per_outcome", 1.0, "Cost per good outcome ($)", "b  Per outcome")]
-    if "cost_per_resolved_ticket" in runs:
-        panels.insert(1, ("cost_per_resolved_ticket", 1.0, "Cost per resolved ticket ($)",
-                          "b  Per resolved ticket"))
-        panels[2] = (*panels[2][:3], "c  Per good outcome")
-    fig = new_figure(PAGE_IN, 2.3)
-    axes = fig.subplots(1, len(panels))
+    ncols = 2 if len(panels) > 2 else len(panels)
+    nrows = math.ceil(len(panels) / ncols)
+    fig = new_figure(PAGE_IN if ncols > 1 else COLUMN_IN, 2.2 * nrows + 0.25)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
     rng = np.random.default_rng(0)  # jitter only
-    for ax, (col, factor, ylabel, title) in zip(axes, panels, strict=True):
+    money = mpl.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}")
+    for k, (ax, (col, factor, ylabel, title)) in enumerate(zip(axes, panels, strict=False)):
         for i, d in enumerate(designs):
             v = _float(runs.loc[runs["design"] == d, col]).to_numpy() * factor
             ax.scatter(i + rng.uniform(-0.12, 0.12, len(v)), v, s=7, color=design_colour(d),
@@ -781,8 +793,11 @@ def fig_costs(runs: pd.DataFrame) -> Figure:
         ax.set_xlim(-0.5, len(designs) - 0.3)
         ax.set_xlabel("Design")
         ax.set_ylabel(ylabel)
-        ax.set_title(title)
+        ax.yaxis.set_major_formatter(money)
+        ax.set_title(f"{'abcdefgh'[k]}  {title}")
         ax.margins(y=0.15)
+    for ax in axes[len(panels):]:
+        ax.set_axis_off()
     handles = [mpl.lines.Line2D([], [], ls="", marker="o", ms=3, color="0.4", alpha=0.6),
                mpl.lines.Line2D([], [], ls="-", marker="D", ms=4, color="0.2")]
     fig.legend(handles, ["One run", "Mean, 95 % CI"], loc="outside upper center", ncols=2)
@@ -822,37 +837,41 @@ def regime_cells(runs: pd.DataFrame, x: str, y: str, kpi: str, baseline: str, ch
     return pd.DataFrame(rows)
 
 
-@styled
-def fig_regime_map(runs: pd.DataFrame, conditions: Sequence[str], kpi: str = "cost_per_outcome",
-                   kpi_label: str = "cost per good outcome", baseline: str = "tiered",
-                   challenger: str = "generalist", lower_is_better: bool = True,
-                   shown: int = 4) -> Figure:
-    """One heatmap per pair of swept conditions: colour = challenger - baseline ``kpi`` (% of the
-    baseline, averaged over the other conditions and the seeds); each cell names the winner, or
-    "tie" when the 95 % interval of the paired difference includes zero. Pairs of the first
-    ``shown`` conditions are drawn (4: six heatmaps); runs pair on every condition."""
+# the regime map's headline metrics, drawn side by side: (summary KPI, label, unit, lower is better)
+HEADLINE_MAP_METRICS = (
+    ("total_cost_per_customer_year", "Total cost per customer-year", "$ per customer-year", True),
+    ("support_cost_per_problem", "Support cost per problem", "$ per problem", True),
+)
+
+
+def _regime_pairs(runs: pd.DataFrame, conditions: Sequence[str], kpis: Sequence[str],
+                  baseline: str, challenger: str, shown: int) -> list[tuple[str, str]]:
     conditions = list(conditions)
     if len(conditions) < 2:
         raise MissingData("regime map: the sweep varies fewer than two conditions "
                           f"({', '.join(conditions) or 'none'}) besides the design and the seed")
-    require(runs, ["design", "seed", kpi, *conditions], "regime map")
+    require(runs, ["design", "seed", *kpis, *conditions], "regime map")
     if not {baseline, challenger} <= set(runs["design"]):
         raise MissingData(f"regime map: needs both {baseline} and {challenger} runs")
-    pairs = list(itertools.combinations(conditions[:shown], 2))
+    return list(itertools.combinations(conditions[:shown], 2))
+
+
+def _draw_regime(fig, runs: pd.DataFrame, conditions: Sequence[str], pairs, kpi: str,
+                 kpi_label: str, baseline: str, challenger: str, lower_is_better: bool,
+                 ncols: int, title: str | None = None) -> None:
+    """The heatmaps of one KPI, one per pair of conditions, and their colour bar, on ``fig`` (a
+    Figure or a SubFigure)."""
     cells = {p: regime_cells(runs, p[0], p[1], kpi, baseline, challenger, conditions)
              for p in pairs}
     vmax = max((np.nanmax(np.abs(c["margin_pct"])) for c in cells.values() if len(c)),
                default=1.0)
-    vmax = max(vmax, 1.0)
+    vmax = max(vmax, 1.0) if np.isfinite(vmax) else 1.0
     cmap = LinearSegmentedColormap.from_list(
         "tiersim_div", [design_colour(challenger), "#F7F7F7", design_colour(baseline)])
     if not lower_is_better:
         cmap = cmap.reversed()
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-vmax, vmax=vmax)
-    ncols = min(3, len(pairs))
     nrows = math.ceil(len(pairs) / ncols)
-    width = PAGE_IN if ncols > 1 else COLUMN_IN + 0.6
-    fig = new_figure(width, 2.35 * nrows + 0.3)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False).ravel())
     image = None
     for ax, (px, py) in zip(axes, pairs, strict=False):
@@ -881,6 +900,8 @@ def fig_regime_map(runs: pd.DataFrame, conditions: Sequence[str], kpi: str = "co
             ax.spines[side].set_visible(False)
     for ax in axes[len(pairs):]:
         ax.set_axis_off()
+    if title:
+        fig.suptitle(title, x=0.0, ha="left", fontsize=8, fontweight="bold")
     cb = fig.colorbar(image, ax=axes.tolist(), shrink=0.85, aspect=30, pad=0.02)
     cb.set_label(f"{design_label(challenger)} − {design_label(baseline).lower()},\n"
                  f"{kpi_label} (%)")
@@ -890,6 +911,53 @@ def fig_regime_map(runs: pd.DataFrame, conditions: Sequence[str], kpi: str = "co
                ha="center", va="bottom", fontsize=6.5)
     cb.ax.text(0.5, -0.02, f"{design_label(low_wins)}\nbetter", transform=cb.ax.transAxes,
                ha="center", va="top", fontsize=6.5)
+
+
+@styled
+def fig_regime_map(runs: pd.DataFrame, conditions: Sequence[str],
+                   kpi: str = "total_cost_per_customer_year",
+                   kpi_label: str = "total cost per customer-year", baseline: str = "tiered",
+                   challenger: str = "generalist", lower_is_better: bool = True,
+                   shown: int = 4) -> Figure:
+    """One heatmap per pair of swept conditions: colour = challenger - baseline ``kpi`` (% of the
+    baseline, averaged over the other conditions and the seeds); each cell names the winner, or
+    "tie" when the 95 % interval of the paired difference includes zero. Pairs of the first
+    ``shown`` conditions are drawn (4: six heatmaps); runs pair on every condition."""
+    pairs = _regime_pairs(runs, conditions, [kpi], baseline, challenger, shown)
+    ncols = min(3, len(pairs))
+    nrows = math.ceil(len(pairs) / ncols)
+    width = PAGE_IN if ncols > 1 else COLUMN_IN + 0.6
+    fig = new_figure(width, 2.35 * nrows + 0.3)
+    _draw_regime(fig, runs, list(conditions), pairs, kpi, kpi_label, baseline, challenger,
+                 lower_is_better, ncols)
+    return fig
+
+
+@styled
+def fig_regime_maps(runs: pd.DataFrame, conditions: Sequence[str],
+                    metrics: Sequence[tuple[str, str, str, bool]] = HEADLINE_MAP_METRICS,
+                    baseline: str = "tiered", challenger: str = "generalist",
+                    shown: int = 4) -> Figure:
+    """The regime map of several KPIs side by side (``metrics``: (summary KPI, label, unit,
+    lower is better); by default the headline, total cost per customer-year, and support cost
+    per problem): one panel per KPI, each with the heatmaps of :func:`fig_regime_map` and a
+    colour bar of its own. With one pair of conditions the panels sit side by side; with more,
+    one above the other (each panel's heatmaps in rows of three)."""
+    metrics = list(metrics)
+    pairs = _regime_pairs(runs, conditions, [m[0] for m in metrics], baseline, challenger,
+                          shown)
+    side = len(pairs) == 1
+    ncols = 1 if side else min(3, len(pairs))
+    nrows = math.ceil(len(pairs) / ncols)
+    if side:
+        fig = new_figure(PAGE_IN, 2.75)
+        subs = np.atleast_1d(fig.subfigures(1, len(metrics), wspace=0.04))
+    else:
+        fig = new_figure(PAGE_IN, len(metrics) * (2.05 * nrows + 0.35))
+        subs = np.atleast_1d(fig.subfigures(len(metrics), 1, hspace=0.03))
+    for k, (sub, (kpi, label, unit, lower)) in enumerate(zip(subs, metrics, strict=True)):
+        _draw_regime(sub, runs, list(conditions), pairs, kpi, label.lower(), baseline,
+                     challenger, lower, ncols, title=f"{'abcdefgh'[k]}  {label} ({unit})")
     return fig
 
 
@@ -965,7 +1033,7 @@ def fig_pilot(pilot: pd.DataFrame, start_day: float, end_day: float,
 
 
 __all__ = ["MissingData", "bpic_table", "fig_costs", "fig_customers", "fig_escalation_tax",
-           "fig_kpis_over_time", "fig_pilot", "fig_proficiency", "fig_regime_map",
+           "fig_kpis_over_time", "fig_pilot", "fig_proficiency", "fig_regime_map", "fig_regime_maps",
            "fig_staff_survival", "fig_talent_flows", "handoff_table", "kaplan_meier",
            "pilot_table", "regime_cells", "retention_table", "save_figure", "survival_counts",
            "weekly_ticket_table"]

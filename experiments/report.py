@@ -34,7 +34,7 @@ import yaml  # PyYAML: installed with omegaconf (its YAML parser)
 from matplotlib.figure import Figure
 
 from experiments import figures as F
-from experiments.compare import KPIS, PRECISION
+from experiments.compare import FLOW_KPIS, HEADLINE_KPIS, OLD_COST_KPIS, PRECISION, num
 from experiments.stats import paired_comparison
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,9 +50,11 @@ TICKET_COLUMNS = ("created_h", "resolved_h", "resolution_h", "handoffs", "explan
 # config values that never make a condition (bookkeeping, or the replicate)
 NOT_CONDITIONS = {"seed", "experiment", "sim.progress", "sim.record_events", "sim.record_tickets"}
 MAX_MAP_CONDITIONS = 4  # the four regime knobs: 6 heatmaps
-_FLOW, _COSTS = KPIS[:-3], KPIS[-3:]  # the comparison's KPIs: ticket flow, then money
+HEADLINE = "total_cost_per_customer_year"  # the headline KPI (model/metrics.py, outcome_kpis)
+SIDE_KPI = "support_cost_per_problem"  # shown beside the headline
 TABLE_KPIS = [  # (summary key, label, unit); compare.KPIS plus the talent, customer, product ones
-    *_FLOW,
+    *HEADLINE_KPIS,
+    *FLOW_KPIS,
     ("mean_proficiency", "mean proficiency (end)", "0-1"),
     ("hires", "hires", "n"),
     ("exits", "exits", "n"),
@@ -64,7 +66,7 @@ TABLE_KPIS = [  # (summary key, label, unit); compare.KPIS plus the talent, cust
     ("fixes_shipped", "product fixes shipped", "n"),
     ("mean_fix_lead_time_top_days", "fix lead time, top classes", "days"),
     ("tickets_deflected", "tickets deflected", "n"),
-    *_COSTS,
+    *OLD_COST_KPIS,
 ]
 
 
@@ -283,16 +285,17 @@ def runs_text(runs: pd.DataFrame, conditions: list[str] | None = None) -> str:
 
 
 def fmt(v: float) -> str:
+    """A readable number (``compare.num``: no scientific notation)."""
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "–"
-    return f"{v:.4g}"
+    return num(v)
 
 
 def fmt_diff(p) -> str:
     if not math.isfinite(p.diff_mean):
         return "–"
-    ci = f" [{p.ci_low:+.3g}, {p.ci_high:+.3g}]" if math.isfinite(p.ci_low) else ""
-    return f"{p.diff_mean:+.3g}{ci}"
+    ci = f" [{num(p.ci_low, True)}, {num(p.ci_high, True)}]" if math.isfinite(p.ci_low) else ""
+    return f"{num(p.diff_mean, True)}{ci}"
 
 
 # ---- comparison tables ---------------------------------------------------------------------------
@@ -341,7 +344,7 @@ MAX_CELL_ROWS = 100  # a larger regime sweep: the per-cell table is in the CSV o
 
 
 def cell_table(runs: pd.DataFrame, base: str, other: str, conditions: list[str],
-               kpi: str = "cost_per_outcome") -> pd.DataFrame:
+               kpi: str = HEADLINE) -> pd.DataFrame:
     """One row per cell of the swept conditions: both designs' mean ``kpi`` and the paired
     difference ``other - base`` over the seeds the cell shares, with its 95 % interval."""
     a = runs[runs["design"] == base][[*conditions, "seed", kpi]]
@@ -357,16 +360,27 @@ def cell_table(runs: pd.DataFrame, base: str, other: str, conditions: list[str],
     return pd.DataFrame(rows)
 
 
-def cell_markdown(tab: pd.DataFrame, base: str, other: str, conditions: list[str]) -> str:
+def cell_markdown(tabs: dict[str, pd.DataFrame], base: str, other: str,
+                  conditions: list[str]) -> str:
+    """The cell tables of several KPIs side by side (``tabs``: column-group label -> the
+    :func:`cell_table` of one KPI, all over the same cells)."""
     head = " | ".join(f"`{c}`" for c in conditions)
-    lines = [f"| {head} | {base} | {other} | {other} − {base} [95 % CI] | pairs |",
-             "|" + "---|" * len(conditions) + "---:|---:|---:|---:|"]
-    for r in tab.head(MAX_CELL_ROWS).to_dict("records"):
+    groups = " | ".join(f"{lab}: {base} | {lab}: {other} | {lab}: {other} − {base} [95 % CI]"
+                        for lab in tabs)
+    lines = [f"| {head} | {groups} | pairs |",
+             "|" + "---|" * len(conditions) + "---:|---:|---:|" * len(tabs) + "---:|"]
+    first = next(iter(tabs.values()))
+    rest = [t.set_index(conditions) for t in list(tabs.values())[1:]]
+    for r in first.head(MAX_CELL_ROWS).to_dict("records"):
         cells = " | ".join(F._fmt(r[c]) for c in conditions)
-        lines.append(f"| {cells} | {fmt(r[base])} | {fmt(r[other])} | {fmt_diff(r['_p'])} | "
-                     f"{r['pairs']} |")
-    if len(tab) > MAX_CELL_ROWS:
-        lines.append(f"\n({len(tab) - MAX_CELL_ROWS} more cells in the CSV.)")
+        key = tuple(r[c] for c in conditions)
+        key = key[0] if len(key) == 1 else key
+        rows = [r] + [t.loc[key].to_dict() if key in t.index else None for t in rest]
+        vals = " | ".join(f"{fmt(x[base])} | {fmt(x[other])} | {fmt_diff(x['_p'])}" if x
+                          else "– | – | –" for x in rows)
+        lines.append(f"| {cells} | {vals} | {r['pairs']} |")
+    if len(first) > MAX_CELL_ROWS:
+        lines.append(f"\n({len(first) - MAX_CELL_ROWS} more cells in the CSV.)")
     return "\n".join(lines)
 
 
@@ -488,15 +502,36 @@ def build_escalation(sw: Sweep):
 
 def build_costs(sw: Sweep):
     fig = F.fig_costs(sw.runs)
-    cap = ("Cost per head (loaded salaries plus hiring cost, per mean head per year) against "
-           "cost per resolved ticket and cost per good outcome (support cost plus the revenue of "
-           "churned customers, per ticket resolved without a reopen), post warm-up. Dots: runs; "
-           "diamond and bar: mean across runs and its 95 % percentile-bootstrap interval. ")
+    cap = ("Costs by design, post warm-up. (a) The headline: total cost per customer-year, "
+           "support cost (loaded salaries plus hiring) plus the revenue lost with the customers "
+           "who left (their MRR over the customer lifetime, discounted), per customer-year of "
+           "the measured window; (b) support cost per problem solved (a close never reopened) or "
+           "prevented (a ticket that fixes, snippets or workflows took away); (c) cost per head "
+           "and year; (d) the old ticket-denominated cost per good outcome ((support cost + "
+           "churned revenue) / good closes), shown for comparison only: it counts prevented "
+           "tickets against the design that prevents them and grows with the horizon, so it is "
+           "no verdict. Dots: runs; diamond and bar: mean across runs and its 95 % "
+           "percentile-bootstrap interval. ")
+    return fig, cap
+
+
+def build_regime(sw: Sweep):
+    fig = F.fig_regime_maps(sw.of({"tiered", "generalist"}), sw.conditions,
+                            shown=MAX_MAP_CONDITIONS)
+    cap = ("The regime map on the headline, (a) total cost per customer-year (support cost plus "
+           "lost revenue, `total_cost_per_customer_year`), beside (b) support cost per problem "
+           "solved or prevented (`support_cost_per_problem`); lower is better in both. For each "
+           "pair of swept conditions: generalist − tiered as a percentage of the tiered value "
+           "(paired on seed and on the conditions not shown, then averaged over them). The "
+           "colour runs towards the design that does better (each panel has its own scale). "
+           "Each cell names the winner in bold when the 95 % bootstrap interval of the paired "
+           "difference excludes zero, else 'tie'. ")
+    if len(sw.conditions) > MAX_MAP_CONDITIONS:
+        cap += f"Conditions beyond the first {MAX_MAP_CONDITIONS} are averaged over. "
     return fig, cap
 
 
 REGIME_KPIS = {  # figure name -> (summary KPI, label, lower is better)
-    "regime_map": ("cost_per_outcome", "cost per good outcome", True),
     "regime_map_loyalty": ("retained_mrr_share", "retained MRR share", False),
     "regime_map_resolution": ("median_resolution_h", "median resolution time", True),
 }
@@ -519,9 +554,6 @@ def _build_regime(name: str):
             cap += f"Conditions beyond the first {MAX_MAP_CONDITIONS} are averaged over. "
         return fig, cap
     return build
-
-
-build_regime = _build_regime("regime_map")
 
 
 def build_pilot(sw: Sweep):
@@ -548,8 +580,9 @@ FIGURES = [
     FigureSpec("proficiency", "Talent: proficiency", build_proficiency),
     FigureSpec("customers", "Customers", build_customers),
     FigureSpec("escalation_tax", "The escalation tax", build_escalation),
-    FigureSpec("costs", "Cost per head vs cost per outcome", build_costs),
-    FigureSpec("regime_map", "The regime map: cost per good outcome", build_regime),
+    FigureSpec("costs", "Costs: per customer-year, per problem, per head", build_costs),
+    FigureSpec("regime_map", "The regime map: total cost per customer-year and support cost "
+               "per problem", build_regime),
     FigureSpec("regime_map_loyalty", "The regime map: loyalty (retained MRR)",
                _build_regime("regime_map_loyalty")),
     FigureSpec("regime_map_resolution", "The regime map: resolution time",
@@ -620,17 +653,50 @@ def comparison_section(sw: Sweep) -> list[str]:
     for base, other in pairs:
         tab = paired_table(sw.runs, base, other, keys)
         lines += [f"### {other} vs {base}", ""]
+        lines += headline_sentence(tab, base, other)
         lines += [table_markdown(tab, base, other) if len(tab) else "No KPI to compare.", ""]
         tab.drop(columns="_p", errors="ignore").to_csv(
             sw.path / f"report_{other}_vs_{base}.csv", index=False)
-        if sw.conditions and "cost_per_outcome" in sw.runs:
-            cells = cell_table(sw.runs, base, other, sw.conditions)
-            lines += [f"#### Cost per good outcome ($) by condition cell, {other} vs {base}", "",
-                      "Paired over the seeds each cell shares.", "",
-                      cell_markdown(cells, base, other, sw.conditions), ""]
-            cells.drop(columns="_p").to_csv(sw.path / f"report_{other}_vs_{base}_cells.csv",
-                                            index=False)
+        shown = {k: lab for k, lab in CELL_KPIS.items() if k in sw.runs}
+        if sw.conditions and shown:
+            tabs = {lab: cell_table(sw.runs, base, other, sw.conditions, k)
+                    for k, lab in shown.items()}
+            lines += [f"#### Total cost per customer-year and support cost per problem by "
+                      f"condition cell, {other} vs {base}", "",
+                      "Paired over the seeds each cell shares; lower is better in both.", "",
+                      cell_markdown(tabs, base, other, sw.conditions), ""]
+            pd.concat([t.drop(columns="_p").assign(kpi=k) for k, t in
+                       zip(shown, tabs.values(), strict=True)], ignore_index=True).to_csv(
+                sw.path / f"report_{other}_vs_{base}_cells.csv", index=False)
     return lines
+
+
+CELL_KPIS = {  # the per-cell table's KPIs, side by side: the headline and the support cost per problem
+    HEADLINE: "total cost $/cust-yr",
+    SIDE_KPI: "support cost $/problem",
+}
+
+
+def headline_sentence(tab: pd.DataFrame, base: str, other: str) -> list[str]:
+    """The verdict on the headline (total cost per customer-year, lower is better), with the
+    support cost per problem beside it; a design wins only when the 95 % interval of the paired
+    difference excludes zero."""
+    rows = {r["kpi"]: r for r in tab.to_dict("records")} if len(tab) else {}
+    if HEADLINE not in rows:
+        return []
+    out = []
+    for key, unit in ((HEADLINE, "$ per customer-year"), (SIDE_KPI, "$ per problem")):
+        if key not in rows:
+            continue
+        r, p = rows[key], rows[key]["_p"]
+        if math.isfinite(p.ci_low) and (p.ci_low > 0 or p.ci_high < 0):
+            who = f"{other} lower" if p.diff_mean < 0 else f"{base} lower"
+        else:
+            who = "no clear difference (the 95 % interval includes zero)"
+        out.append(f"{r['label'][0].upper()}{r['label'][1:]}: {base} {fmt(r[base])}, {other} "
+                   f"{fmt(r[other])} {unit}; {other} − {base} {fmt_diff(p)}: {who}.")
+    return ["**Headline** (total cost per customer-year = support cost + lost revenue; lower is "
+            "better). " + " ".join(out), ""]
 
 
 PILOT_KPIS = [  # (suffix of pilot_<arm>_..., label, unit)

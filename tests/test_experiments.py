@@ -82,3 +82,33 @@ def test_regime_bundles_set_all_four_conditions():
     assert telco.org.staffing == saas.org.staffing == "sized"
     # a regime changes inputs only: the design's rules come from org=
     assert load(["regime=telco_1990", "org=generalist"]).org.design == "generalist"
+
+
+def test_make_run_compare_leads_with_the_headline(tmp_path, capsys):
+    """``make run`` (experiments.compare) in a smoke size: the comparison leads with the outcome
+    accounting, keeps the old cost per outcome as a labelled secondary row, shows utilisation
+    by role and year, and prints no number in scientific notation."""
+    from experiments import compare
+
+    out = tmp_path / "compare"
+    assert compare.main(["--seeds", "2", "--jobs", "2", "--out", str(out), "--resamples", "500",
+                         "sim.horizon_days=40", "sim.warmup_days=5", "org.sizing_days=7",
+                         "customers.count=200"]) == 0
+    printed = capsys.readouterr().out
+    tab = pd.read_csv(out / "comparison.csv")
+    assert tab["kpi"].tolist()[:6] == [
+        "total_cost_per_customer_year", "support_cost_per_customer_year",
+        "lost_revenue_per_customer_year", "net_contribution_per_customer_year",
+        "support_cost_per_problem", "mean_wait_h"]
+    assert tab["kpi"].tolist()[-1] == "cost_per_outcome"
+    md = (out / "comparison.md").read_text()
+    for text in (md, printed):
+        assert text.index("total cost (headline)") < text.index("support cost per problem") \
+            < text.index("wait for first touch") < text.index("\nold cost per outcome")
+        assert "$/cust-yr" in text and "$/problem" in text and "$/ticket" in text
+        assert "e+0" not in text and "e-0" not in text
+    assert "## Utilisation by role" in md and "utilisation by role" in printed
+    util = pd.read_csv(out / "utilisation.csv")
+    assert {"l1", "l2", "generalist"} <= set(util["role"])
+    assert {"window", "year 1"} <= set(util["period"])
+    assert util.loc[util["role"] == "l1", "generalist"].isna().all()

@@ -100,7 +100,10 @@ def tables():
                                  "cost_per_head": 70e3 if design == "tiered" else 100e3,
                                  "cost_per_resolved_ticket": base / 2,
                                  "cost_per_outcome": base * (1.1 if design == "generalist"
-                                                             else 1.0)})
+                                                             else 1.0),
+                                 "total_cost_per_customer_year": 60 * base
+                                 * (0.9 if design == "generalist" else 1.0),
+                                 "support_cost_per_problem": base / 3})
     return {k: pd.concat(v, ignore_index=True) for k, v in {
         "weekly": weekly, "handoffs": handoffs, "pilot": pilot, "series": series,
         "staff": staff, "retention": retention}.items()} | {"runs": pd.DataFrame(runs)}
@@ -149,6 +152,34 @@ def test_escalation_tax(tables):
 
 def test_costs(tables):
     assert_labelled(F.fig_costs(tables["runs"]))
+
+
+def test_costs_lead_with_the_headline(tables):
+    fig = F.fig_costs(tables["runs"])
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.axison]
+    assert titles[0] == "a  Total cost per customer-year (headline)"
+    assert titles[1] == "b  Support cost per problem" and titles[-1].endswith("Old: cost per "
+                                                                              "good outcome")
+    labels = [ax.get_ylabel() for ax in fig.axes if ax.axison]
+    assert labels[:2] == ["$ per customer-year", "$ per problem"]
+
+
+def test_regime_maps_side_by_side(tables):
+    """The headline and the support cost per problem, one panel each, each with its scale."""
+    conds = ["product.scriptable_share", "customers.relationship_weight"]
+    fig = F.fig_regime_maps(tables["runs"], conds)
+    assert_labelled(fig)
+    titles = [sf.get_suptitle() for sf in fig.subfigs]
+    assert titles == ["a  Total cost per customer-year ($ per customer-year)",
+                      "b  Support cost per problem ($ per problem)"]
+    bars = [ax for ax in fig.axes if hasattr(ax, "_colorbar")]
+    assert len(bars) == 2 and "total cost per customer-year" in bars[0].get_ylabel()
+    cells = [t.get_text() for ax in fig.axes if not hasattr(ax, "_colorbar") for t in ax.texts]
+    assert len(cells) == 8
+    # generalist 10 % cheaper per customer-year in every cell, costlier per problem never
+    assert all(t.startswith("Generalist") and "-10 %" in t for t in cells[:4]), cells
+    with pytest.raises(F.MissingData, match="support_cost_per_problem"):
+        F.fig_regime_maps(tables["runs"].drop(columns="support_cost_per_problem"), conds)
 
 
 def test_regime_map(tables):
@@ -247,7 +278,17 @@ def test_report_writes_every_file(smoke_sweep, smoke_report):
         assert spec.name in made or f"skipped figure {spec.name}:" in messages
     for heading in ("## Comparison of designs", "### generalist vs tiered", "## Provenance"):
         assert heading in report
-    assert "[95 % CI]" in report and "| cost per good outcome |" in report
+    assert "[95 % CI]" in report and "| old cost per outcome | $/ticket |" in report
+    # the headline leads: total cost per customer-year, then support cost, lost revenue, net
+    # contribution, support cost per problem, then the flow KPIs
+    rows = [line.split(" | ")[0].lstrip("| ") for line in report.splitlines()
+            if line.startswith("| ") and " | $/cust-yr | " in line or " | $/problem | " in line]
+    assert rows[:5] == ["total cost (headline)", "support cost", "lost revenue",
+                        "net contribution", "support cost per problem"], rows
+    assert report.index("| total cost (headline) |") < report.index("| mean resolution |") \
+        < report.index("| old cost per outcome |")
+    assert "**Headline** (total cost per customer-year" in report
+    assert "e+0" not in report.split("## Figures")[0]  # no scientific notation
     hashes = {json.loads((d / "summary.json").read_text())["config_hash"]
               for d in smoke_sweep.iterdir() if (d / "summary.json").is_file()}
     assert len(hashes) == 4 and all(h in report for h in hashes)

@@ -24,7 +24,7 @@ from experiments.tools import assets
 from experiments.tools import viz_browser as vb
 from model.config import ConfigError
 from model.customers import Customers, customer_kpis
-from model.metrics import cost_kpis, ticket_kpis
+from model.metrics import cost_kpis, lifetime_value_factor, outcome_kpis, ticket_kpis
 from model.model import TierSimModel
 
 
@@ -122,7 +122,7 @@ def test_network_and_charts_draw(design):
 def test_chart_list():
     titles = [c.title for c in viz.SHOWN_CHARTS]
     for must in ("Backlog at midnight", "Resolution time, creation to close",
-                 "Headcount by role", "Cost per head vs per good outcome",
+                 "Headcount by role", "Cost per customer-year", "Cost per head; old cost per good",
                  "Hand-offs per resolved ticket"):
         assert any(t.startswith(must) for t in titles), must
     # a chart whose columns are not recorded is left out
@@ -131,6 +131,10 @@ def test_chart_list():
 
 def _cost_chart():
     return next(c for c in viz.SHOWN_CHARTS if c.title.startswith("Cost per head"))
+
+
+def _year_chart():
+    return next(c for c in viz.SHOWN_CHARTS if c.title.startswith("Cost per customer-year"))
 
 
 def test_cost_series_on_a_hand_made_frame():
@@ -145,6 +149,7 @@ def test_cost_series_on_a_hand_made_frame():
         "headcount_l1": [1, 1, 1, 1],
         "headcount_l2": [1, 1, 1, 1],
         "customers_active": [9, 9, 8, 8],
+        "lost_mrr_per_day": [0.0, 0.0, 100.0, 0.0],  # one customer paying 100 a month left
     })
     # whole history: cumulative cost / cumulative good outcomes
     assert viz.cost_per_good_outcome(df, churned_revenue=False).tolist() == [
@@ -165,6 +170,21 @@ def test_cost_series_on_a_hand_made_frame():
     # no customers mechanism: no churned revenue line
     assert list(_cost_chart().panels[1][1](df.drop(columns="customers_active"))) == [
         "support cost only ($)"]
+    # per customer-year, 2-day window (days 2-3): support cost 250 over 16 customer-days;
+    # lost revenue 100 a month over the default 36 months at 10 % a year
+    lvf = lifetime_value_factor(36.0, 0.10)
+    cy = 16 / 365
+    assert viz.cost_per_customer_year(df, "support", window=2).iloc[-1] == pytest.approx(250 / cy)
+    assert viz.cost_per_customer_year(df, "lost", window=2).iloc[-1] == pytest.approx(
+        100 * lvf / cy)
+    assert viz.cost_per_customer_year(df, window=2).iloc[-1] == pytest.approx(
+        (250 + 100 * lvf) / cy)
+    assert viz.cost_per_customer_year(df, "lost", window=1).iloc[-1] == 0.0  # day 3: nobody left
+    ((ylabel, lines),) = _year_chart().panels
+    assert "customer" in ylabel and list(lines(df)) == [
+        "support + lost revenue", "support cost", "lost revenue"]
+    assert lines(df)["support + lost revenue"][0].iloc[-1] == pytest.approx(
+        viz.cost_per_customer_year(df).iloc[-1])
 
 
 @pytest.mark.parametrize("design", ["tiered", "generalist"])
@@ -194,6 +214,18 @@ def test_cost_per_good_outcome_matches_the_summary_kpi(design):
         kpi["cost_per_head"])
     alt = viz.chart_alt(_cost_chart(), m)
     assert "support cost only ($)" in alt and "incl. churned revenue ($)" in alt
+    # the headline per customer-year: model.metrics.outcome_kpis over the whole run
+    year = outcome_kpis({**kpi, **good}, m.recorder.timeseries(),
+                        loyalty.tables()["customers"], cfg)
+    assert year["lost_revenue_per_customer_year"] > 0
+    for part, key in (("total", "total_cost_per_customer_year"),
+                      ("support", "support_cost_per_customer_year"),
+                      ("lost", "lost_revenue_per_customer_year")):
+        assert viz.cost_per_customer_year(df, part, window=whole).iloc[-1] == pytest.approx(
+            year[key]), key
+    alt = viz.chart_alt(_year_chart(), m)
+    assert all(f"{lab}: " in alt for lab in ("support + lost revenue", "support cost",
+                                             "lost revenue")), alt
 
 
 # --- offline front-end assets --------------------------------------------------------------------
@@ -248,9 +280,12 @@ def test_page_in_chromium():
         vb.wait_drawn(page, 1)
         charts1 = vb.alts(page, "tiersim-chart")
         assert charts1 != charts0 and "no data yet" not in charts1[0]
-        cost = [a for a in charts1 if a.startswith("Cost per head vs per good outcome")]
+        cost = [a for a in charts1 if a.startswith("Cost per head; old cost per good outcome")]
         assert len(cost) == 1 and "per person, a year ($k): " in cost[0], charts1
         assert "support cost only ($): " in cost[0] and "n/a" not in cost[0], cost
+        year = [a for a in charts1 if a.startswith("Cost per customer-year")]
+        assert len(year) == 1 and "support + lost revenue: " in year[0], charts1
+        assert "support cost: " in year[0] and "n/a" not in year[0], year
         assert page.get_attribute("img.tiersim-chart", "src") != src0
 
         page.get_by_role("button", name="▶").click()  # Play ...

@@ -17,8 +17,9 @@ The page shows, one simulated day per Step:
 * live charts from the daily series (:mod:`~experiments.viz.charts`, one line per chart; a
   chart whose columns the model does not record is left out), plus the columns the page counts
   itself (``PAGE_COLUMNS``: good outcomes and churned revenue, see ``VizModel.frame``) for the
-  cost chart: cost per head ($k a year) vs cost per good outcome ($, a ticket closed without a
-  reopen), over the last ``COST_WINDOW`` days, both by ``model.metrics.cost_kpis``
+  cost charts, over the last ``COST_WINDOW`` days: support cost + lost revenue per customer-year
+  (the headline, ``model.metrics.outcome_kpis``), and cost per head ($k a year) with the old
+  cost per good outcome ($, a ticket closed without a reopen; ``model.metrics.cost_kpis``)
   (:mod:`~experiments.viz.kpis`).
 
 Modules: ``controls`` (inputs, their defaults from the Hydra config, composed on first use --
@@ -56,7 +57,13 @@ from experiments.viz.controls import (
     overrides_for,
     parse_seed,
 )
-from experiments.viz.kpis import COST_WINDOW, cost_per_good_outcome, cost_per_head, window_costs
+from experiments.viz.kpis import (
+    COST_WINDOW,
+    cost_per_customer_year,
+    cost_per_good_outcome,
+    cost_per_head,
+    window_costs,
+)
 from experiments.viz.network import day_text, draw_network, network_alt
 from experiments.viz.page import Page, components, png_bytes
 from experiments.viz.server import main
@@ -81,7 +88,7 @@ def __getattr__(name: str) -> Any:
 __all__ = ["CHARTS", "CONTROLS", "CONTROL_BY_KEY", "COST_WINDOW", "CUSTOMER_SAMPLE",
            "HANDOFF_WINDOW_DAYS", "PAGE_COLUMNS", "VIZ_OVERRIDES", "Chart", "Control", "Page",
            "VizModel", "available_charts", "base_cfg", "build_config", "chart_alt", "components",
-           "compose_cfg", "control_defaults", "cost_per_good_outcome", "cost_per_head",
+           "compose_cfg", "control_defaults", "cost_per_customer_year", "cost_per_good_outcome", "cost_per_head",
            "day_text", "draw_chart", "draw_network", "main", "model_params", "network_alt",
            "overrides_for", "parse_seed", "png_bytes", "probe_columns", "shown_charts",
            "window_costs"]

@@ -11,10 +11,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from experiments.viz.controls import build_config
-from experiments.viz.kpis import COST_WINDOW, cost_per_good_outcome, cost_per_head
+from experiments.viz.kpis import (
+    COST_WINDOW,
+    cost_per_customer_year,
+    cost_per_good_outcome,
+    cost_per_head,
+)
 from experiments.viz.style import FONT, OKABE_ITO, ROLE_STYLE
 from experiments.viz.vizmodel import PAGE_COLUMNS, VizModel
 from model.model import TierSimModel
@@ -70,6 +75,18 @@ def _handoffs(df: pd.DataFrame) -> dict:
         _ratio7(df["handoffs"], df["tickets_resolved"]), OKABE_ITO["purple"])}
 
 
+def _cost_customer_year(df: pd.DataFrame) -> dict:
+    """The headline, support cost + lost revenue per customer-year, and its two parts (lost
+    revenue only where customers can leave: the customers mechanism)."""
+    out = {"support + lost revenue": (cost_per_customer_year(df), OKABE_ITO["black"]),
+           "support cost": (cost_per_customer_year(df, "support"), OKABE_ITO["blue"])}
+    if "customers_active" in df:
+        out["lost revenue"] = (cost_per_customer_year(df, "lost"), OKABE_ITO["vermillion"])
+    else:  # no customer ever leaves: the total is the support cost
+        del out["support + lost revenue"]
+    return out
+
+
 def _cost_head(df: pd.DataFrame) -> dict:
     return {"per person, a year ($k)": (cost_per_head(df), OKABE_ITO["blue"])}
 
@@ -116,8 +133,11 @@ CHARTS: list[Chart] = [
           step=True),
     Chart("Mean proficiency by role", (("proficiency (0-1)", _per_role("proficiency_")),),
           ("proficiency_",)),
-    Chart(f"Cost per head vs per good outcome ({COST_WINDOW}-day)",
-          (("$k / head\n/ year", _cost_head), ("$ / good\noutcome", _cost_outcome)),
+    Chart(f"Cost per customer-year ({COST_WINDOW}-day)",
+          (("$ / customer\n/ year", _cost_customer_year),),
+          ("headcount_", "lost_mrr_per_day")),
+    Chart(f"Cost per head; old cost per good outcome ({COST_WINDOW}-day)",
+          (("$k / head\n/ year", _cost_head), ("$ / good ticket\n(old)", _cost_outcome)),
           ("headcount_", "good_outcomes", "churned_revenue_per_day")),
     # customers (mechanisms.customers); a chart is left out when its columns are not recorded
     Chart("Customer goodwill", (("mean goodwill (0-1)", _col("goodwill_mean", "mean over "
@@ -155,7 +175,14 @@ def _latest(y: pd.Series) -> str:
         return "n/a"
     if pd.api.types.is_integer_dtype(y):
         return f"{v:.0f}"
-    return f"{v:.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
+
+
+def _thousands(ax) -> FuncFormatter:
+    """Y ticks in thousands ("16k") on an axis that reaches 10,000: narrow enough for the
+    two-line axis labels."""
+    return FuncFormatter(lambda v, _: f"{v / 1000:g}k" if ax.get_ylim()[1] >= 10_000 and v
+                         else f"{v:g}")
 
 
 def _style_axes(ax, ylabel: str, xlabel: bool) -> None:
@@ -206,6 +233,7 @@ def draw_chart(chart: Chart, model: VizModel, size=(5.8, 3.7), dpi=100) -> Figur
         if chart.step:  # counts: whole numbers, and a visible axis when all are zero
             ax.set_ylim(top=max(ax.get_ylim()[1], 1))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=chart.step))
+        ax.yaxis.set_major_formatter(_thousands(ax))
         if k < n - 1:
             ax.tick_params(labelbottom=False)
         if not len(df) and k == 0:

@@ -16,7 +16,8 @@ from model.sizing import sized_config
 
 CUSTOMER_SAMPLE = 60  # customers drawn in the network view
 HANDOFF_WINDOW_DAYS = 7
-PAGE_COLUMNS = ("payroll_per_day", "good_outcomes", "churned_revenue_per_day")  # VizModel.frame
+PAGE_COLUMNS = ("payroll_per_day", "good_outcomes", "churned_revenue_per_day",  # VizModel.frame
+                "lost_mrr_per_day")
 
 
 class VizModel(TierSimModel):
@@ -56,6 +57,7 @@ class VizModel(TierSimModel):
         self.handoff_days: list[dict[tuple[str, str], int]] = []
         self._handoffs_today: dict[tuple[str, str], int] = {}
         self._good_today = 0
+        self._lost_mrr = 0.0  # MRR of every customer who has left so far
         self.viz_rows: list[dict] = []
         self._costs: list[dict] = []  # window_costs per day, computed once (frame)
         self._hook_recorder()
@@ -86,7 +88,9 @@ class VizModel(TierSimModel):
         self.viz_rows.append({"day": self.day - 1,
                               "payroll_per_day": sum(s.salary for s in active) / 365.0,
                               "good_outcomes": self._good_today,
-                              "churned_revenue_per_day": lost_mrr * 12 / 365.0})
+                              "churned_revenue_per_day": lost_mrr * 12 / 365.0,
+                              "lost_mrr_per_day": lost_mrr - self._lost_mrr})
+        self._lost_mrr = lost_mrr
         self.handoff_days.append(self._handoffs_today)
         self._handoffs_today = {}
         self._good_today = 0
@@ -106,6 +110,9 @@ class VizModel(TierSimModel):
           customer who has left so far, per day (x 12 / 365). Summed over the days from a
           customer's churn to the horizon it is that customer's share of the ``churned_revenue``
           that ``model.metrics.cost_kpis`` adds to the support cost in ``cost_per_outcome``.
+        * ``lost_mrr_per_day``: the MRR (frozen at churn) of the customers who left that day;
+          valued over the customer lifetime it is the lost revenue of
+          ``model.metrics.outcome_kpis`` (customers who have left never come back).
         * ``payroll_per_day``: salaries of the staff on the books (used only if the model books
           no costs).
 
@@ -133,7 +140,7 @@ class VizModel(TierSimModel):
         """The ``window_*`` cost columns; past days' values never change, so only the days
         added since the last call are computed."""
         for i in range(len(self._costs), len(df)):
-            self._costs.append(window_costs(df, i, COST_WINDOW))
+            self._costs.append(window_costs(df, i, COST_WINDOW, self.cfg))
         return pd.DataFrame(self._costs[:len(df)], index=df.index).add_prefix("window_")
 
     def recent_handoffs(self, days: int = HANDOFF_WINDOW_DAYS) -> dict[tuple[str, str], int]:
