@@ -241,7 +241,9 @@ class L1Config:
                                    src="calibrated: BPIC 2013 level mix (experiments/calibrate.py)")
     triage_minutes: float = _f(10.0, range=(0.0, None), src="[A] L1 time before escalating")
     script_time_factor: float = _f(0.5, range=(0.01, 10.0),
-                                   src="[A] scripted resolution time / expert work")
+                                   src="[A] work of an on-pattern ticket of a scripted class, "
+                                       "from the script / knowledge base, / full work: one rule "
+                                       "for whoever works it (any desk, either design)")
     script_close_max_p: float = _f(0.5, range=(0.0, 1.0),
                                    src="[A] off-pattern tickets closed with the script, at saturation")
     script_close_half_load: float = _f(2.0, range=(1e-6, None),
@@ -350,13 +352,37 @@ class OrgConfig:
 
 @dataclass
 class SalaryConfig:
-    """Loaded annual salary (US, x1.3), BLS OEWS; generalist premium [A]."""
+    """Annual *wage* per role (US, unloaded) and one loading factor for the employer's costs on
+    top (benefits, payroll taxes, paid leave): a person costs ``<role> x loading`` a year at
+    hire, plus ``annual_raise`` per completed year of tenure *inside the run*, the same rule for
+    every role (model/talent.py). Wages are BLS Occupational Employment and Wage Statistics
+    (OEWS) national medians, May 2023: the median is the typical incumbent, which the model's
+    staff at default proficiency are meant to be (the mean is pulled up by the right tail).
+    Figures marked [A] were recalled, not read off the table; see docs/science.md section 2."""
 
-    l1: float = _f(45000.0, range=(0.0, None), src="BLS OEWS user support x1.3")
-    l2: float = _f(63000.0, range=(0.0, None), src="BLS OEWS network support")
-    generalist: float = _f(80000.0, range=(0.0, None), src="[A] premium over L2")
-    specialist: float = _f(90000.0, range=(0.0, None), src="[A]")
-    engineer: float = _f(135000.0, range=(0.0, None), src="BLS OEWS developers 130-145k")
+    l1: float = _f(59000.0, range=(0.0, None),
+                   src="BLS OEWS May 2023, 15-1232 Computer User Support Specialists, median, "
+                       "rounded to $1k [A: recalled, not checked; May 2024 median $60,340]")
+    l2: float = _f(73000.0, range=(0.0, None),
+                   src="BLS OEWS May 2023, 15-1231 Computer Network Support Specialists, median, "
+                       "rounded to $1k [A: recalled, not checked; May 2021 median $62,760]")
+    generalist: float = _f(91000.0, range=(0.0, None),
+                           src="[A] l2 x 1.25: a 25 % premium over L2 for breadth "
+                               "(org.pods.breadth domains); no wage series for the role, range it")
+    specialist: float = _f(102000.0, range=(0.0, None),
+                           src="[A] l2 x 1.4: a 40 % premium over L2 for depth in a specialist "
+                               "domain; no wage series for the role, range it")
+    engineer: float = _f(132000.0, range=(0.0, None),
+                         src="BLS OEWS May 2023, 15-1252 Software Developers, median, rounded to "
+                             "$1k [A: recalled as $132,270, not checked]")
+    loading: float = _f(1.42, range=(1.0, 3.0),
+                        src="BLS ECEC Dec 2023, private industry: wages and salaries 70.4 % of "
+                            "total compensation; 1 / 0.704 = 1.42")
+    annual_raise: float = _f(0.03, range=(0.0, 1.0),
+                             src="[A] raise per completed year of tenure inside the run, every "
+                                 "role alike; US salary-increase budgets ran about 3-4 % a year "
+                                 "in 2022-24 (WorldatWork), partly inflation, which the model "
+                                 "does not have")
 
 
 @dataclass
@@ -431,19 +457,24 @@ class AttritionConfig:
 
 @dataclass
 class PromotionConfig:
+    """Promotions move people (L1 -> L2 on an L2 vacancy) or raise a generalist's level (senior,
+    lead); pay follows the role (``workforce.salary``), never the level: the tenure raise
+    ``workforce.salary.annual_raise`` is the one pay rule for every role."""
+
     min_tenure_months: float = _f(6.0, range=(0.0, 600.0), src="[A] before an L1 can move to L2")
     min_proficiency: float = _f(0.6, range=(0.0, 1.0), src="[A]")
     senior_months: float = _f(24.0, range=(0.0, 600.0), src="[A] generalist growth in place")
     lead_months: float = _f(48.0, range=(0.0, 600.0), src="[A]")
     level_skill: float = _f(0.8, range=(0.0, 1.0), src="[A] proficiency needed for a level")
-    level_raise: float = _f(0.10, range=(0.0, 2.0), src="[A] raise per level")
 
 
 @dataclass
 class RoleWeeks:
     l1: float = _f(3.0, range=(0.0, 104.0), src="BLS: CSR on-the-job training 2-4 weeks")
     l2: float = _f(4.0, range=(0.0, 104.0), src="[A]")
-    generalist: float = _f(8.0, range=(0.0, 104.0), src="[A]")
+    generalist: float = _f(8.0, range=(0.0, 104.0),
+                           src="[A] L2's 4 weeks + 4 for breadth (org.pods.breadth domains): "
+                               "part of the price of breadth, with the salary premium")
     specialist: float = _f(6.0, range=(0.0, 104.0), src="[A]")
     engineer: float = _f(6.0, range=(0.0, 104.0), src="[A]")
 
@@ -452,7 +483,9 @@ class RoleWeeks:
 class RoleProficiency:
     l1: float = _f(0.05, range=(0.0, 1.0), src="[A] novice")
     l2: float = _f(0.6, range=(0.0, 1.0), src="[A] experienced external hire")
-    generalist: float = _f(0.45, range=(0.0, 1.0), src="[A]")
+    generalist: float = _f(0.45, range=(0.0, 1.0),
+                           src="[A] below L2's 0.6: a hire rarely knows all of a pod's domains "
+                               "(part of the price of breadth)")
     specialist: float = _f(0.6, range=(0.0, 1.0), src="[A]")
     engineer: float = _f(0.6, range=(0.0, 1.0), src="[A]")
 

@@ -49,7 +49,7 @@ class RoutingParams:
     l2_work_factor: float = 1.0
     mandate: float = 0.5  # L1 resolves up to this complexity
     triage_h: float = 0.0
-    script_time_factor: float = 1.0
+    script_time_factor: float = 1.0  # on-pattern ticket of a scripted class, any desk
     script_close_max_p: float = 0.0
     script_close_half_load: float = 1.0
     diagnose_h: float = 0.0
@@ -228,6 +228,16 @@ class Policy:
             w = ticket.work_h
         return w * factor * self._mult(person, ticket.domain)
 
+    def _resolve_work(self, ticket, person) -> float:
+        """The work of resolving ``ticket``: one rule for every desk of every design. An
+        on-pattern ticket of a scripted class is worked from the script / knowledge base at
+        ``script_time_factor`` x the work, whoever works it (L1, L2, a pod owner, a specialist);
+        any other ticket takes the full work. No draw depends on the factor (common random
+        numbers)."""
+        if self.scripted[ticket.cls] and ticket.on_pattern:
+            return self._work(ticket, person, self.script_factor)
+        return self._work(ticket, person)
+
     def _mult(self, person, domain: int) -> float:
         """Handle time relative to an expert: 1 + (m0 - 1)(1 - proficiency) (docs/science.md §2),
         slowed while the person mentors a newcomer."""
@@ -250,14 +260,14 @@ class Policy:
         prof = person.proficiency[ticket.domain]
         if ticket.pushed_back:  # L2 sent it back down: L1 must finish it
             ticket.action = RESOLVE
-            return self._work(ticket, person)
+            return self._resolve_work(ticket, person)
         triage = min(self._work(ticket, person), self.triage_h)
         if ticket.specialist or ticket.needs_eng:
             return self._escalate(ticket, self.l2_desk, 0, None, triage)
         scripted = self.scripted[ticket.cls]
         if scripted and ticket.on_pattern:
             ticket.action = RESOLVE
-            return self._work(ticket, person, self.script_factor)
+            return self._resolve_work(ticket, person)
         if scripted and not ticket.script_failed and self.script_max > 0:
             load = self.l1_desk.queued / max(len(self.l1_desk.members), 1)
             if self.u() < self.script_max * load / (load + self.script_half):
@@ -268,7 +278,7 @@ class Policy:
         if (ticket.complexity <= self.mandate
                 and self.u() < 1.0 - self._repeat_p(1.0 - prof, ticket, person)):
             ticket.action = RESOLVE
-            return self._work(ticket, person)
+            return self._resolve_work(ticket, person)
         return self._escalate(ticket, self.l2_desk, 0, None, triage)
 
     def _l2(self, ticket, person) -> float:
@@ -295,7 +305,7 @@ class Policy:
             ticket.escalator = (ticket.desk, person)
             return self._escalate(ticket, self.eng, 0, None, diag)
         ticket.action = RESOLVE
-        return self._work(ticket, person)
+        return self._resolve_work(ticket, person)
 
     def _engineering(self, ticket, person) -> float:
         desk, who = ticket.escalator
@@ -319,7 +329,7 @@ class Policy:
             diag = min(self._work(ticket, person), self.diag_h)
             return self._escalate(ticket, self.eng, 0, None, diag)
         ticket.action = RESOLVE
-        return self._work(ticket, person)
+        return self._resolve_work(ticket, person)
 
     def _fallback_desk(self):
         return self.l2_desk

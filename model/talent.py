@@ -11,9 +11,12 @@ a month decays by ``monthly_retention``. The engine reads ``person.proficiency``
 Monthly reviews (every ``review_interval`` days) draw quits with a hazard that multiplies the
 role's base rate by early tenure, burnout, stagnation and market value over pay (Batt 2002).
 A vacancy at L2 promotes the best qualified L1 (opening an L1 seat: the vacancy chain);
-generalists grow in place (senior, lead) with raises. Vacancies are backfilled after the hiring
-lead time; hires onboard off the floor, then start at novice proficiency beside a mentor whose
-capacity the mentoring takes.
+generalists grow in place (senior, lead). Pay is one rule for every role: the role's wage x
+``workforce.salary.loading`` at hire (and for the day-0 staff, whatever their drawn tenure), then
+a raise of ``annual_raise`` per completed year of tenure inside the run; a promotion to L2 pays at
+least L2's wage with the raises earned so far; levels carry no pay. Vacancies are backfilled
+after the hiring lead time; hires onboard off the floor, then start at novice proficiency beside
+a mentor whose capacity the mentoring takes.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from model.mechanism import Hooks, Mechanism
 from model.pods import breadth_of
 
 MONTH_DAYS = 30  # [A] the talent processes' month
+YEAR_DAYS = 365  # a year of tenure (pay raises)
 SENIOR_ROLES = (Role.L2, Role.GENERALIST, Role.SPECIALIST, Role.ENGINEER)
 
 
@@ -62,6 +66,7 @@ class Talent(Mechanism):
     name = "talent"
     staff_state = {
         "level": lambda p: 0,  # generalist growth in place: 0 junior, 1 senior, 2 lead
+        "raises": lambda p: 0,  # tenure raises granted (completed years inside the run)
         "last_promotion_day": lambda p: p.hired_day,
         "asymptote": lambda p: 1.0,  # personal ceiling of proficiency
         "tau": lambda p: 1.0,  # tickets to cover 63 % of the gap to the ceiling
@@ -109,6 +114,8 @@ class Talent(Mechanism):
             mean_days = w.attrition.initial_tenure_months * MONTH_DAYS
             person.hired_day = -int(self.gen.exponential(mean_days)) if mean_days > 0 else 0
             person.last_promotion_day = person.hired_day
+            # the role's salary whatever the drawn tenure: no raise is backdated before day 0
+            person.salary = self.role_salary(person.role)
 
     def install(self, hooks: Hooks) -> None:
         """Learning on each piece of work; the exit and keep-seat hooks it fires and asks."""
@@ -171,6 +178,7 @@ class Talent(Mechanism):
     def day(self, model) -> None:
         """Payroll; hires arriving and joining the floor; monthly forgetting, reviews, growth."""
         day = model.day
+        self._raises(model, day)
         self._pay(model)
         self._arrivals(day)
         if (day + 1) % MONTH_DAYS == 0:
@@ -184,6 +192,28 @@ class Talent(Mechanism):
                 p.month_busy_h = 0.0
                 p.month_domains = set()
         self._recruit(day)
+
+    # --- pay ---------------------------------------------------------------------------------
+    def role_salary(self, role: Role, raises: int = 0) -> float:
+        """The loaded annual salary of ``role`` after ``raises`` tenure raises: wage x loading x
+        (1 + annual_raise) ** raises -- the same rule for every role."""
+        s = self.w.salary
+        return getattr(s, role.value) * s.loading * (1.0 + s.annual_raise) ** raises
+
+    @staticmethod
+    def years_in_run(p: SupportStaff, day: int) -> int:
+        """Completed years of tenure inside the run on ``day`` (tenure before day 0 not counted)."""
+        return max(0, day - max(p.hired_day, 0)) // YEAR_DAYS
+
+    def _raises(self, model, day: int) -> None:
+        """Each completed year of tenure inside the run raises pay by ``annual_raise``, for
+        everyone on the payroll (on the floor or onboarding) alike."""
+        step = 1.0 + self.w.salary.annual_raise
+        for p in (*model.active_staff, *(q for _, q, _ in self.onboarding)):
+            due = self.years_in_run(p, day)
+            if due > p.raises:
+                p.salary *= step ** (due - p.raises)
+                p.raises = due
 
     def _pay(self, model) -> None:
         payroll = sum(p.salary for p in model.active_staff)
@@ -297,7 +327,7 @@ class Talent(Mechanism):
         best = max(ok, key=lambda p: (p.mean_proficiency(), -p.unique_id))
         best.prev_desk = best.home_desk
         best.role, best.home_desk = Role.L2, l2_desk
-        best.salary = max(best.salary, self.w.salary.l2)
+        best.salary = max(best.salary, self.role_salary(Role.L2, best.raises))
         best.tau = self.lc.tau_complex
         best.promotions += 1
         best.last_promotion_day = day
@@ -306,7 +336,8 @@ class Talent(Mechanism):
         return best
 
     def _grow_in_place(self, model, day: int) -> None:
-        """Generalists become senior, then lead, each with a raise (no change of seat)."""
+        """Generalists become senior, then lead (no change of seat, no change of pay: pay
+        follows the tenure rule of every role, ``_raises``)."""
         pr = self.w.promotion
         for p in model.active_staff:
             if p.role != Role.GENERALIST or p.level >= 2:
@@ -315,7 +346,6 @@ class Talent(Mechanism):
             if ((day - p.hired_day) / MONTH_DAYS >= need
                     and p.mean_proficiency() >= pr.level_skill * p.asymptote):
                 p.level += 1
-                p.salary *= 1.0 + pr.level_raise
                 p.promotions += 1
                 p.last_promotion_day = day
                 self.counts["promotions"] += 1
@@ -351,7 +381,7 @@ class Talent(Mechanism):
         prof = np.full(self.domains, prof0)
         if role == Role.GENERALIST:  # uncertified domains: barely known (as at day 0)
             prof[[x for x in range(self.domains) if x not in cert]] = min(prof0, 0.3)
-        p = SupportStaff(self.model, role, prof, cert, getattr(self.w.salary, role.value), day)
+        p = SupportStaff(self.model, role, prof, cert, self.role_salary(role), day)
         p.home_desk, p.predecessor, p.last_promotion_day = desk, predecessor, day
         self._init_person(p)
         self.model.staff.append(p)

@@ -83,6 +83,7 @@ TIERS = {
     "test_feedback.py": "model",
     "test_staffing.py": "model",
     "test_talent.py": "model",
+    "test_rulebook.py": "model",
     "test_mechanism.py": "model",
     "test_outcomes.py": "model",
     "test_world.py": "model",
@@ -102,6 +103,12 @@ TIERS = {
 }
 #: ``file::test`` -> tier, where a file mixes tiers (parametrised tests: the function's name)
 TIER_OVERRIDES = {
+    # the rulebook's routing rules with stub desks; its paired-seed check
+    **{f"test_rulebook.py::{t}": "unit" for t in (
+        "test_an_on_pattern_scripted_ticket_takes_script_time_at_every_desk",
+        "test_other_tickets_take_full_work_at_every_desk",
+        "test_the_script_factor_takes_no_draw")},
+    "test_rulebook.py::test_pods_work_faster_with_faster_scripts_on_paired_seeds": "validation",
     # composes every org x regime x experiment and builds each model (63 cases): a CLI smoke
     "test_config.py::test_org_regime_experiment_combinations_compose_and_build": "e2e",
     # a desk alone, with stub people

@@ -155,6 +155,7 @@ def mmc_config(lam: float, mu: float, c: int, *, seed: int, post_tickets: int,
     p.new_classes_per_year = 0.0  # a plain queue: one class, no releases
     p.engineering_share = 0.0
     p.specialist_share = 0.0
+    p.scriptable_share = 0.0  # no scripts: a script speeds whoever works an on-pattern ticket
     o = cfg.org
     o.design = "generalist"
     o.ownership = "pod"
