@@ -24,7 +24,7 @@ EXPERIMENTS = {  # name -> (extra overrides, runs)
     # smaller than the real grids: a command-line value replaces that key's sweep list
     "escalation_tax": (["seed=range(1)", "org.handoff.rebuild_minutes=8.0"], 2 * 3),
     "regime_map": (["seed=range(1)", "customers.problem_correlation=0.0",
-                    "workforce.salary.l1=31500.0"], 2 * 2 * 2),
+                    "workforce.salary.l1=36500.0"], 2 * 2 * 2),
 }
 
 

@@ -151,7 +151,9 @@ def unit_for(key: str, ftype: Any = None) -> str:
     parts = generic.split(".")
     name = parts[-1]
     if "salary" in parts:
-        return "USD per year (loaded)"
+        return {"loading": "multiplier (wage -> loaded cost)",
+                "annual_raise": "share per completed year of tenure"}.get(
+            name, "USD per year (wage, before loading)")
     if parts[:2] == ["workforce", "proficiency"]:
         return "proficiency (0–1)"
     for suffix, unit in _SUFFIXES:
