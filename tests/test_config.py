@@ -193,4 +193,4 @@ def test_output_roots_are_under_the_repository():
 def test_a_pod_that_leaves_a_domain_uncovered_is_a_config_error():
     with pytest.raises((ConfigError, ValueError), match="org.pods.flexible_share = 0.2"):
         check_pods(validate(load(["org=generalist", "org.pods.flexible_share=0.2",
-                                  "org.pods.size=3", "org.pods.breadth=2"])))
+                                  "org.pods.size=4", "org.pods.breadth=2"])))

@@ -283,8 +283,10 @@ def test_report_writes_every_file(smoke_sweep, smoke_report):
     # contribution, support cost per problem, then the flow KPIs
     rows = [line.split(" | ")[0].lstrip("| ") for line in report.splitlines()
             if line.startswith("| ") and " | $/cust-yr | " in line or " | $/problem | " in line]
-    assert rows[:5] == ["total cost (headline)", "support cost", "lost revenue",
-                        "net contribution", "support cost per problem"], rows
+    order = ["total cost (headline)", "support cost", "lost revenue", "net contribution",
+             "support cost per problem"]  # a KPI equal in both designs (no churn yet) is left out
+    assert rows[0] == "total cost (headline)" and "support cost per problem" in rows, rows
+    assert rows[:len([r for r in order if r in rows])] == [r for r in order if r in rows], rows
     assert report.index("| total cost (headline) |") < report.index("| mean resolution |") \
         < report.index("| old cost per outcome |")
     assert "**Headline** (total cost per customer-year" in report
