@@ -103,6 +103,7 @@ TIERS = {
 }
 #: ``file::test`` -> tier, where a file mixes tiers (parametrised tests: the function's name)
 TIER_OVERRIDES = {
+    "test_world.py::test_the_world_does_not_drain": "validation",  # 4 three-year runs
     # the rulebook's routing rules with stub desks; its paired-seed check
     **{f"test_rulebook.py::{t}": "unit" for t in (
         "test_an_on_pattern_scripted_ticket_takes_script_time_at_every_desk",
