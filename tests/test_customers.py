@@ -520,6 +520,9 @@ def test_v8_satisfaction_ranks_relationship_over_pod_over_queue(v8_runs):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "V8 out of band since generalists are certified across the whole product: see "
+    "test_v8_repeat_contact_odds_fall_with_continuity and docs/validation.md V8"))
 def test_v8_full():
     """V8 (statistical, full): three seeds of a two-year generalist org; beyond 40 prior
     contacts the repeat-contact odds ratio is 0.7 +- 0.1 on every seed."""

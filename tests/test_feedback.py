@@ -241,7 +241,11 @@ def _retention_runs(small_cfg, seeds, horizon, design="tiered", writing=0.0):
                             feedback__signal_retention_per_handoff=rho,
                             feedback__planning_interval_days=30, feedback__fixes_per_quarter=9.0,
                             feedback__fix_lead_time_weeks=2.0, feedback__workflow_p=writing,
-                            feedback__evidence_threshold=40.0)
+                            feedback__evidence_threshold=40.0,
+                            # the signal route alone, as before the world had a history: one
+                            # root cause per class, an empty knowledge base, lasting workflows
+                            product__root_causes_per_class=1, product__history_years=0.0,
+                            feedback__workflow_half_life_days=1e9)
             out[s, rho] = simulate(_only_feedback(cfg))
     return out
 
