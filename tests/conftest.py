@@ -103,6 +103,9 @@ TIERS = {
 }
 #: ``file::test`` -> tier, where a file mixes tiers (parametrised tests: the function's name)
 TIER_OVERRIDES = {
+    # long runs (400-800 days each) of the pay rule: validation, to keep make check fast
+    "test_rulebook.py::test_nobody_gets_more_raises_than_completed_years_in_the_run": "validation",
+    "test_rulebook.py::test_after_a_year_an_l1_and_a_generalist_get_the_same_raise": "validation",
     "test_world.py::test_the_world_does_not_drain": "validation",  # 4 three-year runs
     # the rulebook's routing rules with stub desks; its paired-seed check
     **{f"test_rulebook.py::{t}": "unit" for t in (
