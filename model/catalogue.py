@@ -68,7 +68,7 @@ def build_catalogue(p: ProductConfig, gen: np.random.Generator, horizon_days: in
     ranks = np.arange(1, k + 1, dtype=float)
     freq = ranks ** (-p.zipf_s)
     freq /= freq.sum()
-    cat = _properties(p, freq, ranks, gen)
+    cat = _properties(p, freq, gen)
     if releases is None or p.new_classes_per_year <= 0 or horizon_days <= 30:
         return cat
     new = _releases(p, cat, horizon_days, releases)
@@ -116,8 +116,7 @@ def _releases(p: ProductConfig, cat: Catalogue, horizon_days: int,
     return {c: np.asarray(v, dtype=dtypes.get(c, np.float64)) for c, v in cols.items()}
 
 
-def _properties(p: ProductConfig, freq: np.ndarray, ranks: np.ndarray,
-                gen: np.random.Generator) -> Catalogue:
+def _properties(p: ProductConfig, freq: np.ndarray, gen: np.random.Generator) -> Catalogue:
     """The classes of the product at the start."""
     k, d = p.classes, p.domains
     n_spec = p.specialist_domains if p.specialist_share > 0 else 0
