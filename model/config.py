@@ -504,12 +504,14 @@ class HiringConfig:
 @dataclass
 class PlanningConfig:
     """Headcount planning (``mechanisms.planning``, model/staffing.py) and initial sizing
-    (``org.staffing=sized``): a desk with a load of R people at full occupancy needs
-    max(R / target_occupancy, R + safety_beta sqrt(R)) people (square-root staffing keeps small
-    desks from running at the occupancy of large ones); each review, every desk's headcount
-    plan follows that need (hires through the normal
-    lead time when short; open requisitions cancelled, then leavers not replaced, when long; no
-    lay-offs)."""
+    (``org.staffing=sized``), one rule for every desk of either design: a desk (each pod is
+    one) with a load of R people at full occupancy needs at least R / target_occupancy people,
+    more while an M/M/c desk would pick up less than service_level of its work within
+    answer_hours working hours (Erlang C with the desk's mean hours per piece); safety_beta
+    adds the square-root term R + beta sqrt(R) if set. Each review, every desk's headcount
+    plan follows that need (hires through the normal lead time when short; open requisitions
+    cancelled, then leavers not replaced, when long; no lay-offs). The load is pooled over the
+    last window_reviews reviews."""
 
     target_occupancy: float = _f(0.80, range=(0.05, 1.0), src="Koole & Mandelbaum 2002 (0.70-0.95)")
     tolerance: float = _f(0.05, range=(0.0, 0.5),
@@ -518,9 +520,23 @@ class PlanningConfig:
     max_cut_share: float = _f(0.1, range=(0.0, 1.0),
                               src="[A] largest cut of a desk's plan per review (at least 1 "
                                   "person); growth goes to the full need at once")
-    safety_beta: float = _f(1.0, range=(0.0, 10.0),
+    window_reviews: int = _f(3, range=(1, 120),
+                             src="[A] the plan follows the load of the last 3 reviews (a "
+                                 "rolling quarter), not one month's")
+    redeploy_after_reviews: int = _f(3, range=(0, 1000),
+                                     src="[A] a desk above its plan for 3 reviews in a row moves "
+                                         "one person a review out of support (0: never; the "
+                                         "surplus waits for leavers)")
+    answer_hours: float = _f(4.0, range=(0.0, None),
+                             src="[A] written support: work picked up within half a working "
+                                 "day (0: no service-level check)")
+    service_level: float = _f(0.8, range=(0.0, 0.999),
+                              src="[A] the contact-centre 80/20 convention (80 % within the "
+                                  "answer time; Koole 2013, ch. 2)")
+    safety_beta: float = _f(0.0, range=(0.0, 10.0),
                             src="Borst, Mandelbaum & Reiman 2004 (square-root staffing "
-                                "c = R + beta sqrt(R); beta about 0.5-1.5)")
+                                "c = R + beta sqrt(R), beta about 0.5-1.5 for call centres; 0 "
+                                "here: a ticket desk's service level is hours, not seconds)")
     min_headcount: int = _f(2, range=(1, 1000),
                             src="[A] smallest planned desk: cover for absence and leavers")
     min_domain_headcount: int = _f(2, range=(1, 1000),

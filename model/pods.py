@@ -5,10 +5,14 @@ Used by the org builder (``model/org.py``: certifications at build time), by ini
 (``model/staffing.py``: the pod floor a cut may not go under). The rules read only the config, so
 this module stands on the ground floor beside it.
 
-**People needed** for a load of R people at full occupancy (:func:`people_needed`):
-``max(R / target_occupancy, R + safety_beta sqrt(R))``, rounded up, at least ``min_headcount``.
-The square-root term (Borst, Mandelbaum & Reiman 2004) gives small desks the spare capacity that
-pooling gives large ones; beyond R of about 16 the occupancy target binds.
+**People needed** for a load of R people at full occupancy (:func:`people_needed`): the
+smallest c of at least ``max(R / target_occupancy, R + safety_beta sqrt(R))`` (rounded up, at
+least ``min_headcount``) at which an M/M/c desk picks up ``service_level`` of its work within
+``answer_hours`` working hours (Erlang C, :mod:`model.queueing`; the wait in units of the desk's
+mean hours per piece). The occupancy target binds on most desks; the service level adds people
+only where pieces are long and the desk is small. The square-root term (Borst, Mandelbaum &
+Reiman 2004) is off by default (``safety_beta`` 0): it sizes call centres, whose service levels
+are seconds against minutes of talk time; a ticket desk answers in hours.
 """
 
 from __future__ import annotations
@@ -16,20 +20,38 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from model.config import Config, ConfigError
+from model.config import Config, ConfigError, PlanningConfig
+from model.queueing import wait_beyond
 
 
-def people_needed(load: float, target: float, beta: float, floor: int = 1) -> int:
+def people_needed(load: float, target: float, beta: float, floor: int = 1, *,
+                  answer: float = 0.0, service_level: float = 0.0) -> int:
     """People for a load of ``load`` people at full occupancy: the occupancy target, or the
     square-root staffing rule ``R + beta sqrt(R)`` (Borst, Mandelbaum & Reiman 2004) where that
-    is more (small desks), at least ``floor``."""
+    is more, at least ``floor``; then more, one at a time, while an M/M/c desk would leave more
+    than ``1 - service_level`` of its work waiting beyond ``answer`` mean service times."""
     if load <= 0:
         return floor
-    return max(floor, math.ceil(max(load / target, load + beta * math.sqrt(load)) - 1e-9))
+    c = max(floor, math.floor(load / target + 0.5),
+            math.ceil(load + beta * math.sqrt(load) - 1e-9) if beta > 0 else 0)
+    if service_level > 0 and answer > 0:
+        while wait_beyond(c, load, answer) > 1.0 - service_level:
+            c += 1
+    return c
+
+
+def staff_for(load: float, pc: PlanningConfig, piece_h: float, floor: int | None = None) -> int:
+    """:func:`people_needed` with the planning rule's settings (``workforce.planning.*``) for a
+    desk whose pieces of work take ``piece_h`` working hours on average (0: unknown, the
+    occupancy target alone)."""
+    answer = pc.answer_hours / piece_h if piece_h > 0 else 0.0
+    return people_needed(load, pc.target_occupancy, pc.safety_beta,
+                         pc.min_headcount if floor is None else floor,
+                         answer=answer, service_level=pc.service_level)
 
 
 def pod_domain_needs(cfg: Config, load: dict[str, float]) -> dict[int, int] | None:
-    """Certified people each pod needs per domain it serves: ``people_needed`` for the pod's
+    """Certified people each pod needs per domain it serves: :func:`staff_for` the pod's
     load in the domain (the measured load of all pods over ``org.pods.count``), at least
     ``workforce.planning.min_domain_headcount``. ``None`` without measured domain loads (fixed
     staffing)."""
@@ -38,8 +60,9 @@ def pod_domain_needs(cfg: Config, load: dict[str, float]) -> dict[int, int] | No
         return None
     regular = cfg.product.domains - (cfg.product.specialist_domains
                                      if cfg.product.specialist_share > 0 else 0)
-    return {d: people_needed(load.get(f"pod_domain_{d}", 0.0) / count, pc.target_occupancy,
-                             pc.safety_beta, pc.min_domain_headcount) for d in range(regular)}
+    piece_h = load.get("piece_h_pod", 0.0)
+    return {d: staff_for(load.get(f"pod_domain_{d}", 0.0) / count, pc, piece_h,
+                         pc.min_domain_headcount) for d in range(regular)}
 
 
 def sized_pod(regular: tuple[int, ...], breadth: int, flexible_share: float,

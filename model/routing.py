@@ -309,8 +309,12 @@ class Policy:
 
     def _engineering(self, ticket, person) -> float:
         desk, who = ticket.escalator
-        if not desk.members:  # the escalating desk was dissolved (pilot end)
-            desk, who = self._fallback_desk(), None
+        if not desk.members:
+            # the escalating desk was dissolved (pilot end) or is empty for now: back to the
+            # fallback desk if it can take the ticket's domain, else it waits for a hire
+            back = self._fallback_desk()
+            if back is not None and back.key_for(ticket) in back.queues:
+                desk, who = back, None
         key = desk.key_for(ticket)
         ticket.action, ticket.target = RETURN, (desk, key, who)
         if ticket.needs_eng:

@@ -4,12 +4,16 @@ to the target occupancy.
 A short measuring run of the same configuration, with every desk at twice its configured
 headcount (so nobody queues) and the talent flows (attrition, promotion, hiring, planning)
 switched off, measures the working hours each desk spends per working hour of the calendar after
-its first week. Each desk then gets the people needed for that load
-(:func:`model.pods.people_needed`; none if it was configured with none); pods share their load
-equally (``org.pods.size``). A pod is also sized per domain (:func:`model.pods.sized_pod`): its
-members queue per domain and each is certified in only ``org.pods.breadth`` of them, so each
-domain d the pod serves needs ``people_needed(R_d)`` *certified* people, at least
-``workforce.planning.min_domain_headcount`` [A], where R_d is the pod's load in d. With
+its first week, and its mean hours per piece of work. Each desk then gets the people needed for
+that load by the planning rule (:func:`model.pods.staff_for`; none if it was configured with
+none). Pods share their load equally and each pod is sized as the desk it is, for its own share
+(``org.pods.size``), as headcount planning later reviews it. A pod is also sized per domain
+(:func:`model.pods.sized_pod`): its members queue per domain and each is certified in only
+``org.pods.breadth`` of them, so each domain d the pod serves needs ``staff_for(R_d)``
+*certified* people, at least ``workforce.planning.min_domain_headcount`` [A], where R_d is the
+pod's load in d. The world the run measures is the one the model starts in: the product's
+history (``product.history_years``) is in place from day 0, so the measuring run sees the
+steady-state load, not a burn-in. With
 ``org.staffing=fixed`` (the default) the configured headcounts are used as they are.
 
 This module stands above the model: it builds a measuring model, then the sized one. The model
@@ -19,12 +23,11 @@ never imports it (:func:`build_model` is how a caller gets a model of either sta
 from __future__ import annotations
 
 import copy
-import math
 from collections import Counter
 
 from model.config import Config
 from model.model import TierSimModel
-from model.pods import breadth_of, people_needed, pod_domain_needs, sized_pod
+from model.pods import breadth_of, pod_domain_needs, sized_pod, staff_for
 
 PROBE_SCALE = 2  # the measuring run's headcount multiple: enough that queues stay short
 PROBE_SKIP_DAYS = 7  # the measuring run's empty-and-idle first week, not measured
@@ -50,7 +53,8 @@ def measure_load(cfg: Config) -> dict[str, float]:
     """People needed at 100 % occupancy, by desk kind: working hours per scheduled hour of one
     person, from the measuring run (the model, not a formula, so every mechanism's work counts).
     With pods, also ``pod_domain_<d>``: the pods' load in domain d (their load split by the
-    hours of the pieces they finished in each domain)."""
+    hours of the pieces they finished in each domain); and ``piece_h_<kind>``, the mean working
+    hours of a piece of work at each desk kind (for the service-level check)."""
     model = TierSimModel(_probe_config(cfg))
     for _ in range(PROBE_SKIP_DAYS):
         model.step()
@@ -62,16 +66,23 @@ def measure_load(cfg: Config) -> dict[str, float]:
 
     model.engine.work_hooks.append(pod_work)
     start = {p.unique_id: p.busy_h for p in model.staff}
+    done = {p.unique_id: p.tickets_worked for p in model.staff}
     t0 = model.engine.now
     while model.running:
         model.step()
     per_person_h = model.calendar.working_hours(t0, model.engine.now)
     load: dict[str, float] = {}
+    busy_h: Counter = Counter()
+    pieces: Counter = Counter()
     for desk in model.desks.values():
         if desk.name == "pilot_pod":
             continue
         busy = sum(p.busy_h - start.get(p.unique_id, 0.0) for p in desk.members)
+        busy_h[desk.kind] += busy
+        pieces[desk.kind] += sum(p.tickets_worked - done.get(p.unique_id, 0) for p in desk.members)
         load[desk.kind] = load.get(desk.kind, 0.0) + busy / per_person_h
+    for kind, n in pieces.items():
+        load[f"piece_h_{kind}"] = busy_h[kind] / n if n else 0.0
     total = sum(pod_h.values())
     for d in (model.pods[0].keys if model.pods else ()):
         load[f"pod_domain_{d}"] = load["pod"] * pod_h[d] / total if total > 0 else 0.0
@@ -81,17 +92,15 @@ def measure_load(cfg: Config) -> dict[str, float]:
 def sized_config(cfg: Config) -> tuple[Config, dict[str, float]]:
     """``cfg`` with every desk's headcount sized to the target occupancy, and the measured load."""
     load = measure_load(cfg)
-    target = cfg.workforce.planning.target_occupancy
     out = copy.deepcopy(cfg)
     o = out.org
-
     pc = cfg.workforce.planning
 
     def need(kind: str, configured: int, share: int = 1) -> int:
+        """One desk's people for its share of the kind's load (pods split it equally)."""
         if configured <= 0:
             return configured
-        total = people_needed(load.get(kind, 0.0), target, pc.safety_beta, pc.min_headcount)
-        return max(1, math.ceil(total / share))
+        return staff_for(load.get(kind, 0.0) / share, pc, load.get(f"piece_h_{kind}", 0.0))
 
     o.l1.headcount = need("l1", o.l1.headcount)
     o.l2.headcount = need("l2", o.l2.headcount)

@@ -2,18 +2,28 @@
 
 Two rules, the same for every design, so that no design is favoured by how it is staffed:
 
-* **People needed** for a load (:func:`model.pods.people_needed`): the occupancy target, or the
-  square-root staffing rule where that is more (small desks).
+* **People needed** for a load (:func:`model.pods.staff_for`): the occupancy target, and more
+  while the desk would miss its service level (Erlang C); each pod is a desk, sized and
+  reviewed for its own load, as L1 and L2 are.
 * **Initial sizing** (``org.staffing=sized``): ``model/sizing.py``, before the model is built.
 * **Headcount planning** (``mechanisms.planning``, :class:`Planning`): every
-  ``workforce.planning.review_days`` each desk's occupancy over the review period (working
-  hours of its members, plus its queue at the review valued at the period's mean hours per
-  piece) gives its load R. If the people needed exceed the committed headcount, the plan grows
+  ``workforce.planning.review_days`` each desk's load R over the review period is the working
+  hours of its members (leavers included), plus its backlog at the review: the queue valued at
+  the period's mean hours per piece, beyond what the desk's people clear within
+  ``answer_hours`` (a saturated desk's busy hours understate its load). The plan follows
+  the load pooled over the last ``window_reviews`` periods (a quarter by default), so one busy
+  or quiet month does not hire or shed people the next one does not need. The plan adds the
+  seats its pipeline will be missing: the desk's departures per day over the window (quits and
+  promotions out) times the days a replacement takes to reach the floor (hiring lead time plus
+  the role's onboarding), rounded, so that the people *on the floor* meet the need. If the people needed exceed the committed headcount, the plan grows
   to the need at once; if they are fewer and the committed occupancy is below
   ``target - tolerance``, it is cut towards the need by at most ``max_cut_share`` of the
   committed headcount (at least one person). A desk that is short opens seats (filled through the normal hiring lead time, onboarding and mentoring;
   an L2 seat promotes the best L1 as any L2 vacancy does); a desk that is long cancels open
-  requisitions first, then does not replace its next leavers. Nobody is laid off [A].
+  requisitions first, then does not replace its next leavers. Nobody is laid off [A]; but a
+  surplus that outlasts ``redeploy_after_reviews`` reviews moves one person a review out of
+  support (to another team of the company: an exit that is not attrition, with no severance
+  and no replacement), the most recently hired person the desk can spare [A].
   A pod's plan never goes below the smallest pod that can give each of its domains
   ``min_domain_headcount`` certified people, and a cut never drops a seat (a leaver's, or a
   requisition) whose domains would then have fewer certified people than that: the next
@@ -25,11 +35,11 @@ Koole & Mandelbaum (2002) give 0.80 as the usual occupancy target (range 0.70-0.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 
 from agents.staff import Role
 from model.mechanism import Hooks, Mechanism
-from model.pods import breadth_of, people_needed, sized_pod
+from model.pods import breadth_of, sized_pod, staff_for
 
 ROLE_OF_KIND = {"l1": Role.L1, "l2": Role.L2, "engineering": Role.ENGINEER,
                 "specialist": Role.SPECIALIST, "pod": Role.GENERALIST}
@@ -52,6 +62,12 @@ class Planning(Mechanism):
         self.period_h = 0.0  # scheduled hours of one person since the last review
         self.staffed_h = dict.fromkeys((d.name for d in self.desks), 0.0)
         self.pod_floor = {d.name: self._pod_floor(d) for d in self.desks if d.kind == "pod"}
+        self.on_desk = {d.name: {p.unique_id for p in d.members} for d in self.desks}
+        self.redeployed: set[int] = set()
+        # (work that reached the desk, scheduled hours of one person, hours worked, pieces) of
+        # its last ``window_reviews`` periods: the plan follows their pooled load
+        self.history = {d.name: deque(maxlen=self.pc.window_reviews) for d in self.desks}
+        self.long_for = dict.fromkeys((d.name for d in self.desks), 0)  # reviews with a surplus
         self._reset()
 
     def install(self, hooks: Hooks) -> None:
@@ -119,14 +135,24 @@ class Planning(Mechanism):
             self._review(d)
             self._reset()
 
-    def work_demand(self, desk) -> float:
-        """Hours of work the desk met this period, plus its queue at the review valued at the
-        period's mean hours per piece (a saturated desk's busy hours understate its load)."""
+    def worked(self, desk) -> tuple[float, int]:
+        """Working hours and pieces of work the desk's members (leavers included) did this
+        period."""
         busy = self.left_busy[desk.name] + sum(
             p.busy_h - self.snap.get(p.unique_id, 0.0) for p in desk.members)
         pieces = self.left_pieces[desk.name] + sum(
             p.tickets_worked - self.snap_pieces.get(p.unique_id, 0) for p in desk.members)
-        return busy + (desk.queued * busy / pieces if pieces > 0 else 0.0)
+        return busy, pieces
+
+    def work_demand(self, desk) -> float:
+        """Hours of work the desk met this period, plus its backlog at the review: the queue
+        valued at the period's mean hours per piece, beyond what its people clear within
+        ``answer_hours`` (a saturated desk's busy hours understate its load, and the plan
+        staffs it to clear the backlog within a period; a queue the desk works off within the
+        answer time is a normal wait, not unmet work)."""
+        busy, pieces = self.worked(desk)
+        backlog = desk.queued * busy / pieces if pieces > 0 else 0.0
+        return busy + max(0.0, backlog - len(desk.members) * self.pc.answer_hours)
 
     def _review(self, day: int) -> None:
         pc, t = self.pc, self.talent
@@ -134,18 +160,52 @@ class Planning(Mechanism):
             committed = self.committed(desk)
             if committed <= 0 or self.staffed_h[desk.name] <= 0:
                 continue
-            demand = self.work_demand(desk)
-            want = max(people_needed(demand / self.period_h, pc.target_occupancy,
-                                     pc.safety_beta, pc.min_headcount),
+            hist = self.history[desk.name]
+            now = {p.unique_id for p in desk.members}
+            gone = len(self.on_desk[desk.name] - now - self.redeployed)
+            hist.append((self.work_demand(desk), self.period_h, *self.worked(desk), gone))
+            load = sum(h[0] for h in hist) / sum(h[1] for h in hist)
+            busy, pieces = sum(h[2] for h in hist), sum(h[3] for h in hist)
+            want = max(staff_for(load, pc, busy / pieces if pieces else 0.0),
                        self.pod_floor.get(desk.name, 0))
+            want += int(sum(h[4] for h in hist) / (len(hist) * pc.review_days)
+                        * self.pipeline_days(desk) + 0.5)
             if want > committed:
                 t.plan_seats(ROLE_OF_KIND[desk.kind], desk, want - committed, day)
-            elif (want < committed
-                  and demand / (committed * self.period_h) < pc.target_occupancy - pc.tolerance):
+            elif want < committed and load / committed < pc.target_occupancy - pc.tolerance:
                 t.cut_seats(desk, min(committed - want,
                                       max(1, round(pc.max_cut_share * committed))))
+        for desk in self.desks:
+            self._redeploy(desk, day)
+        self.on_desk = {d.name: {p.unique_id for p in d.members} for d in self.desks}
+
+    def pipeline_days(self, desk) -> float:
+        """Days from a departure to the replacement's first day on the floor."""
+        h = self.model.cfg.workforce.hiring
+        role = ROLE_OF_KIND[desk.kind]
+        return 7.0 * (h.lead_time_weeks + getattr(h.onboarding_weeks, role.value))
+
+    def _redeploy(self, desk, day: int) -> None:
+        """After ``redeploy_after_reviews`` reviews in a row with more people on the desk than
+        its plan, the most recently hired person it can spare leaves support (one a review)."""
+        after = self.pc.redeploy_after_reviews
+        people = [p for p in desk.members if not p.leaving and p.left_day is None]
+        if self.talent.surplus.get(desk.name, 0) <= 0 or len(people) <= self.committed(desk):
+            self.long_for[desk.name] = 0
+            return
+        self.long_for[desk.name] += 1
+        if after <= 0 or self.long_for[desk.name] < after:
+            return
+        if desk.name in self.pod_floor:  # a pod keeps min_domain_headcount in each domain
+            cover, m = self.pod_cover(desk), self.pc.min_domain_headcount
+            people = [p for p in people
+                      if all(cover[k] - 1 >= m for k in p.certified if k in desk.queues)]
+        if people:
+            p = max(people, key=lambda p: (p.hired_day, p.unique_id))
+            self.redeployed.add(p.unique_id)
+            self.talent.leave(p, day, "redeployed")
 
     def series(self) -> dict:
         c = self.talent.counts
         return {"planned_seats_cum": c["planned_seats"], "cancelled_seats_cum": c["cancelled_seats"],
-                "not_backfilled_cum": c["not_backfilled"]}
+                "not_backfilled_cum": c["not_backfilled"], "redeployed_cum": c["redeployed"]}

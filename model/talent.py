@@ -102,7 +102,7 @@ class Talent(Mechanism):
         self.onboarding: list[tuple] = []  # (day on the floor, person, desk)
         self.vacancies = dict.fromkeys(Role, 0)
         self.counts = dict.fromkeys(("hires", "exits", "regretted", "promotions", "planned_seats",
-                                     "cancelled_seats", "not_backfilled"), 0)
+                                     "cancelled_seats", "not_backfilled", "redeployed"), 0)
         self.surplus: dict[str, int] = {}  # desk name -> leavers not to be replaced (planning)
         self.exits_by_role = dict.fromkeys(Role, 0)
         self.cost_salary = 0.0  # cumulative loaded salary paid
@@ -253,9 +253,12 @@ class Talent(Mechanism):
         """``p`` leaves, taking their skill; the work in hand is finished first."""
         p.left_day, p.exit_reason, p.regretted = day, reason, regretted
         self.model.active_staff.remove(p)
-        self.counts["exits"] += 1
-        self.counts["regretted"] += regretted
-        self.exits_by_role[p.role] += 1
+        if reason == "redeployed":  # moved out of support by the plan: not attrition
+            self.counts["redeployed"] += 1
+        else:
+            self.counts["exits"] += 1
+            self.counts["regretted"] += regretted
+            self.exits_by_role[p.role] += 1
         self.model.engine.retire(p)
         for hook in self.exit_hooks:
             hook(p)

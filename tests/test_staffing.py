@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from model.config import Config
-from model.pods import breadth_of, people_needed, pod_certifications, pod_domain_needs, sized_pod
+from model.pods import (
+    breadth_of,
+    people_needed,
+    pod_certifications,
+    pod_domain_needs,
+    sized_pod,
+    staff_for,
+)
 from model.simulate import simulate
 from model.sizing import build_model, measure_load, sized_config
 
@@ -52,17 +61,45 @@ def test_sizing_scales_with_demand_and_keeps_zero_desks():
     sized, _ = sized_config(base)
     assert sized.org.specialists.headcount == 0
     pc = base.workforce.planning
-    assert sized.org.l1.headcount == people_needed(high["l1"], pc.target_occupancy,
-                                                   pc.safety_beta, pc.min_headcount)
+    assert sized.org.l1.headcount == staff_for(high["l1"], pc, high["piece_h_l1"])
 
 
-def test_people_needed_is_square_root_staffing_below_the_occupancy_cap():
-    # R + beta sqrt(R) where that is more than R / target (small desks), else R / target
+def test_people_needed_rounds_the_occupancy_target_and_adds_the_square_root_term_if_set():
+    # R / target rounded to the nearest person (the target is a mean, not a cap), or
+    # R + beta sqrt(R) rounded up where beta is set and that is more
+    assert people_needed(4.0, 0.8, 0.0) == 5  # 4 / 0.8 = 5
+    assert people_needed(2.2, 0.8, 0.0) == 3  # 2.75 -> 3
+    assert people_needed(2.5, 0.8, 0.0) == 3  # 3.125 -> 3 (occupancy 0.83)
+    assert people_needed(2.9, 0.8, 0.0) == 4  # 3.625 -> 4
     assert people_needed(4.0, 0.8, 1.0) == 6  # 4 + 2 = 6 > 5
     assert people_needed(36.0, 0.8, 1.0) == 45  # 36 / 0.8 = 45 > 42
-    assert people_needed(16.0, 0.8, 1.0) == 20  # both 20
-    assert people_needed(0.3, 0.8, 1.0, floor=2) == 2
-    assert people_needed(4.0, 0.8, 0.0) == 5  # beta 0: the occupancy target alone
+    assert people_needed(0.3, 0.8, 0.0, floor=2) == 2
+
+
+def test_people_needed_adds_people_until_the_service_level_is_met():
+    """Exact, against the Erlang C tail of the independent reference (tests/theory.py): the
+    smallest c at or above the occupancy rule with P(Wq > t) <= 1 - service level."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from theory import mmc_wq_tail
+    for load, answer in ((2.2, 0.5), (2.2, 2.0), (5.8, 0.25), (0.54, 0.1), (20.0, 0.05)):
+        c = people_needed(load, 0.8, 0.0, 1, answer=answer, service_level=0.8)
+        assert c >= people_needed(load, 0.8, 0.0, 1)
+        assert mmc_wq_tail(load, 1.0, c, answer) <= 0.2 + 1e-12
+        if c > people_needed(load, 0.8, 0.0, 1):  # the service level added people: minimal
+            assert c - 1 <= load or mmc_wq_tail(load, 1.0, c - 1, answer) > 0.2
+    # a long answer time leaves the occupancy rule alone; a tight one adds people
+    assert people_needed(2.2, 0.8, 0.0, 1, answer=10.0, service_level=0.8) == 3
+    assert people_needed(2.2, 0.8, 0.0, 1, answer=0.1, service_level=0.8) > 3
+
+
+def test_staff_for_reads_the_planning_rule():
+    pc = Config().workforce.planning
+    assert staff_for(2.2, pc, 0.0) == people_needed(2.2, pc.target_occupancy, pc.safety_beta,
+                                                    pc.min_headcount)
+    assert staff_for(2.2, pc, 1.5) == people_needed(
+        2.2, pc.target_occupancy, pc.safety_beta, pc.min_headcount,
+        answer=pc.answer_hours / 1.5, service_level=pc.service_level)
+    assert staff_for(0.1, pc, 1.0, floor=5) == 5
 
 
 def test_sized_pods_still_cover_every_domain():
@@ -117,7 +154,8 @@ def test_an_understaffed_desk_hires_through_the_lead_time():
 
 
 def test_planning_keeps_the_headcount_balance():
-    """People on the floor + onboarding = initial + hires - exits, at the end of every day."""
+    """People on the floor + onboarding = initial + hires - exits - redeployments, at the end of
+    every day; redeployments come only from a desk above its plan, and are not attrition."""
     cfg = stationary("tiered", 300, seed=8)
     m = cfg.mechanisms
     m.attrition = m.hiring = m.promotion = m.planning = True
@@ -128,9 +166,14 @@ def test_planning_keeps_the_headcount_balance():
         model.step()
         t = model.talent
         assert len(model.active_staff) + len(t.onboarding) == \
-            start + t.counts["hires"] - t.counts["exits"]
+            start + t.counts["hires"] - t.counts["exits"] - t.counts["redeployed"]
         assert all(v >= 0 for v in t.surplus.values())
-    assert model.talent.counts["planned_seats"] + model.talent.counts["not_backfilled"] > 0
+    t = model.talent
+    assert t.counts["planned_seats"] + t.counts["not_backfilled"] > 0
+    assert t.counts["redeployed"] > 0  # 16 L2 for 4 L1's escalations: a lasting surplus
+    assert t.counts["exits"] == sum(t.exits_by_role.values())
+    gone = [p for p in model.staff if p.exit_reason == "redeployed"]
+    assert len(gone) == t.counts["redeployed"] and any(p.role.value == "l2" for p in gone)
 
 
 def test_pilot_reports_work_cost_by_arm():
@@ -164,16 +207,17 @@ def test_sized_pods_certify_every_domain_for_its_load():
     assert set(needs) == set(model.pods[0].keys)
     for d, n in needs.items():
         r = model.sizing_load[f"pod_domain_{d}"] / cfg.org.pods.count
-        assert n == people_needed(r, pc.target_occupancy, pc.safety_beta, pc.min_domain_headcount)
+        assert n == staff_for(r, pc, model.sizing_load["piece_h_pod"], pc.min_domain_headcount)
     assert max(needs.values()) > pc.min_domain_headcount  # a busy domain needs more than the floor
     assert sum(model.sizing_load[f"pod_domain_{d}"] for d in needs) == pytest.approx(
         model.sizing_load["pod"])
     for pod in model.pods:
         cover = _certified(pod.members, pod)
         assert all(cover[d] >= needs[d] for d in needs), (pod.name, cover, needs)
-    # no larger than it must be: the pod-level need, or the smallest pod meeting every need
-    pod_level = math.ceil(people_needed(model.sizing_load["pod"], pc.target_occupancy,
-                                        pc.safety_beta, pc.min_headcount) / cfg.org.pods.count)
+    # no larger than it must be: one pod's need for its share of the load (a pod is a desk,
+    # sized as planning reviews it), or the smallest pod meeting every domain's need
+    pod_level = staff_for(model.sizing_load["pod"] / cfg.org.pods.count, pc,
+                          model.sizing_load["piece_h_pod"])
     assert model.cfg.org.pods.size == max(pod_level, sized_pod(tuple(needs), breadth_of(cfg),
                                                                1.0, needs, 1))
 

@@ -36,7 +36,7 @@ def _cfg(design: str = "tiered", seed: int = 0, days: int = 400, **kw) -> Config
 # --- invariants ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("design", ["tiered", "generalist", "pilot"])
 def test_headcount_is_initial_plus_hires_minus_exits_every_day(design):
-    """On the floor + onboarding = initial + hires - exits, on every simulated day."""
+    """On the floor + onboarding = initial + hires - exits - redeployments, on every day."""
     cfg = _cfg(design, seed=5, days=500, workforce__attrition__annual__l1=0.8,
                workforce__attrition__annual__generalist=0.6)
     model = TierSimModel(cfg)
@@ -45,7 +45,7 @@ def test_headcount_is_initial_plus_hires_minus_exits_every_day(design):
         model.step()
         t = model.talent
         assert len(model.active_staff) + len(t.onboarding) == (
-            initial + t.counts["hires"] - t.counts["exits"])
+            initial + t.counts["hires"] - t.counts["exits"] - t.counts["redeployed"])
         assert sum(model.headcount.values()) == len(model.active_staff)
     # both flows happened (planning leaves many leavers unreplaced as demand falls, so hires
     # are fewer than exits: 5-8 here)

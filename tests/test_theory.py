@@ -86,6 +86,20 @@ def test_erlang_c_reference_table(lam, mu, c, pwait, wq):
     assert mmc_wq_tail(lam, mu, c, 1.0) < mmc_p_wait(lam, mu, c)
 
 
+@pytest.mark.parametrize(("lam", "mu", "c", "pwait", "wq"), REFERENCE)
+def test_staffing_erlang_formulas_match_the_reference(lam, mu, c, pwait, wq):
+    """model/queueing.py (what staffing uses) against the published table and this file's
+    independent implementation, including the wait's tail."""
+    from model import queueing
+    a = lam / mu
+    assert queueing.erlang_c(c, a) == pytest.approx(pwait, abs=1e-6)
+    assert queueing.erlang_b(c, a) == pytest.approx(erlang_b(c, a), rel=1e-12)
+    for t in (0.0, 0.3, 2.0):
+        assert queueing.wait_beyond(c, a, t * mu) == pytest.approx(
+            mmc_wq_tail(lam, mu, c, t), rel=1e-10)
+    assert queueing.wait_beyond(c, float(c), 1.0) == 1.0  # no steady state: everyone waits
+
+
 def test_erlang_b_recursion_matches_closed_form():
     # B(c, a) = (a^c / c!) / sum_k a^k / k!
     for c, a in [(1, 0.8), (3, 2.0), (12, 10.0), (6, 4.0), (55, 50.0), (0, 3.0)]:
