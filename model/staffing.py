@@ -7,12 +7,12 @@ Two rules, the same for every design, so that no design is favoured by how it is
   reviewed for its own load, as L1 and L2 are.
 * **Initial sizing** (``org.staffing=sized``): ``model/sizing.py``, before the model is built.
 * **Headcount planning** (``mechanisms.planning``, :class:`Planning`): every
-  ``workforce.planning.review_days`` each desk's load R over the review period is the working
-  hours of its members (leavers included), plus its backlog at the review: the queue valued at
-  the period's mean hours per piece, beyond what the desk's people clear within
-  ``answer_hours`` (a saturated desk's busy hours understate its load). The plan follows
-  the load pooled over the last ``window_reviews`` periods (a quarter by default), so one busy
-  or quiet month does not hire or shed people the next one does not need. The plan adds the
+  ``workforce.planning.review_days`` each desk's load R is the working hours of its members
+  (leavers included) pooled over the last ``window_reviews`` periods (a quarter by default, so
+  one busy or quiet month does not hire or shed people the next one does not need), plus its
+  backlog at this review: the queue valued at the period's mean hours per piece, beyond what
+  the desk's people clear within ``answer_hours`` (a saturated desk's busy hours understate its
+  load; the backlog is not pooled, so a desk falling behind is seen at once). The plan adds the
   seats its pipeline will be missing: the desk's departures per day over the window (quits and
   promotions out) times the days a replacement takes to reach the floor (hiring lead time plus
   the role's onboarding), rounded, so that the people *on the floor* meet the need. If the people needed exceed the committed headcount, the plan grows
@@ -144,15 +144,14 @@ class Planning(Mechanism):
             p.tickets_worked - self.snap_pieces.get(p.unique_id, 0) for p in desk.members)
         return busy, pieces
 
-    def work_demand(self, desk) -> float:
-        """Hours of work the desk met this period, plus its backlog at the review: the queue
-        valued at the period's mean hours per piece, beyond what its people clear within
-        ``answer_hours`` (a saturated desk's busy hours understate its load, and the plan
-        staffs it to clear the backlog within a period; a queue the desk works off within the
-        answer time is a normal wait, not unmet work)."""
+    def backlog(self, desk) -> float:
+        """Hours of work in the desk's queue at the review, valued at the period's mean hours
+        per piece, beyond what its people clear within ``answer_hours`` (a saturated desk's busy
+        hours understate its load; a queue worked off within the answer time is a normal wait,
+        not unmet work). The plan staffs the desk to clear it within a period."""
         busy, pieces = self.worked(desk)
-        backlog = desk.queued * busy / pieces if pieces > 0 else 0.0
-        return busy + max(0.0, backlog - len(desk.members) * self.pc.answer_hours)
+        queued_h = desk.queued * busy / pieces if pieces > 0 else 0.0
+        return max(0.0, queued_h - len(desk.members) * self.pc.answer_hours)
 
     def _review(self, day: int) -> None:
         pc, t = self.pc, self.talent
@@ -163,8 +162,11 @@ class Planning(Mechanism):
             hist = self.history[desk.name]
             now = {p.unique_id for p in desk.members}
             gone = len(self.on_desk[desk.name] - now - self.redeployed)
-            hist.append((self.work_demand(desk), self.period_h, *self.worked(desk), gone))
-            load = sum(h[0] for h in hist) / sum(h[1] for h in hist)
+            hist.append((self.worked(desk)[0], self.period_h, *self.worked(desk), gone))
+            # the work done pooled over the window, plus today's backlog (not pooled: a desk
+            # falling behind is seen at once)
+            load = (sum(h[0] for h in hist) / sum(h[1] for h in hist)
+                    + self.backlog(desk) / self.period_h)
             busy, pieces = sum(h[2] for h in hist), sum(h[3] for h in hist)
             want = max(staff_for(load, pc, busy / pieces if pieces else 0.0),
                        self.pod_floor.get(desk.name, 0))
