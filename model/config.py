@@ -466,6 +466,10 @@ class PromotionConfig:
     senior_months: float = _f(24.0, range=(0.0, 600.0), src="[A] generalist growth in place")
     lead_months: float = _f(48.0, range=(0.0, 600.0), src="[A]")
     level_skill: float = _f(0.8, range=(0.0, 1.0), src="[A] proficiency needed for a level")
+    from_short_l1: bool = _f(False,
+                             src="[A] an L2 vacancy promotes an L1 only while no L1 seat is "
+                                 "waiting for a hire; else it is hired from outside (true: "
+                                 "promote regardless, draining a desk already short)")
 
 
 @dataclass

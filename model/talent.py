@@ -266,11 +266,14 @@ class Talent(Mechanism):
 
     # --- promotion and vacancy chains -------------------------------------------------------
     def _open_seat(self, role: Role, desk, predecessor, day: int) -> None:
-        """An L2 seat promotes the best qualified L1 if there is one, opening an L1 seat. A seat
-        of a desk whose plan is above need (``surplus``) is not refilled."""
+        """An L2 seat promotes the best qualified L1 if there is one, opening an L1 seat, unless
+        L1 already waits for a hire (``workforce.promotion.from_short_l1``): then it is hired
+        from outside. A seat of a desk whose plan is above need (``surplus``) is not refilled."""
         if self._absorbed(desk, predecessor):
             return
-        if role == Role.L2 and self.promotion and (moved := self._promote_l1(desk, day)):
+        if (role == Role.L2 and self.promotion
+                and (self.w.promotion.from_short_l1 or self.vacancies[Role.L1] == 0)
+                and (moved := self._promote_l1(desk, day))):
             role, desk, predecessor = Role.L1, moved.prev_desk, None
             if self._absorbed(desk):
                 return

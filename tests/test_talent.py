@@ -228,3 +228,40 @@ def test_hiring_off_leaves_seats_empty():
     assert summ["hires"] == 0
     assert ts["headcount_l1"].iloc[-1] < ts["headcount_l1"].iloc[0]
     assert ts["vacancies_l1"].iloc[-1] > 0
+
+
+@pytest.mark.parametrize("from_short", [False, True])
+def test_an_l2_vacancy_promotes_an_l1_only_while_l1_waits_for_no_hire(from_short):
+    """Exact (one model, day 200): an L2 leaves while an L1 seat is already waiting for a hire.
+    By default the L2 seat is hired from outside and every L1 stays; with
+    ``workforce.promotion.from_short_l1`` the best qualified L1 moves up and a second L1 seat
+    opens. With no L1 seat open, the vacancy chain runs as before."""
+    cfg = _cfg("tiered", seed=4, days=400, workforce__promotion__from_short_l1=from_short,
+               workforce__promotion__min_tenure_months=0.0,
+               workforce__promotion__min_proficiency=0.0)
+    model = TierSimModel(cfg)
+    for _ in range(200):
+        model.step()
+    t = model.talent
+
+    def l1s():
+        return sum(1 for p in model.active_staff if p.role == Role.L1)
+
+    def an_l2():
+        return next(p for p in model.active_staff if p.role == Role.L2 and p.ticket is None)
+
+    t.vacancies[Role.L1] = 0
+    t.surplus.clear()
+    before, promotions = l1s(), t.counts["promotions"]
+    t.leave(an_l2(), 200, "quit")  # nobody waits for an L1: the chain promotes
+    assert (l1s(), t.counts["promotions"]) == (before - 1, promotions + 1)
+    assert t.vacancies[Role.L1] == 1 and t.vacancies[Role.L2] == 0
+
+    before, promotions, l2_open = l1s(), t.counts["promotions"], t.vacancies[Role.L2]
+    t.leave(an_l2(), 200, "quit")  # now an L1 seat waits for a hire
+    if from_short:
+        assert (l1s(), t.counts["promotions"]) == (before - 1, promotions + 1)
+        assert t.vacancies[Role.L1] == 2 and t.vacancies[Role.L2] == l2_open
+    else:
+        assert (l1s(), t.counts["promotions"]) == (before, promotions)
+        assert t.vacancies[Role.L1] == 1 and t.vacancies[Role.L2] == l2_open + 1

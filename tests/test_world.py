@@ -120,7 +120,7 @@ def test_the_world_does_not_drain(design):
     per customer per month in year 3 stay within 20 % of year 1 in both designs (before the
     product had a history, classes several root causes and releases, year 3 was about half of
     year 1). The issue's target of 15 % holds for the generalists; tiering's volume grows more
-    (it documents and fixes new problems more slowly), up to about 17 %, hence the 20 % here;
+    (it documents and fixes new problems more slowly), up to about 18.5 %, hence the 20 % here;
     docs/validation.md has the numbers."""
     for seed in (1, 2):
         ts = _three_years(design, seed)[1]
@@ -131,18 +131,14 @@ def test_the_world_does_not_drain(design):
         assert abs(rate[3] / rate[1] - 1) <= 0.20, (design, seed, rate)
 
 
-@pytest.mark.parametrize("design", [
-    pytest.param("tiered", marks=pytest.mark.xfail(
-        strict=True, reason="L2 of seed 2 at 0.648 in year 2, just under the band "
-                            "(docs/validation.md, staffing parity)")),
-    "generalist"])
+@pytest.mark.parametrize("design", ["tiered", "generalist"])
 def test_staffing_keeps_every_front_line_role_near_the_target_in_every_year(design):
     """Statistical (the same runs): with one staffing rule for every desk (each pod a desk,
     sized and reviewed for its own load; the plan pooled over a quarter, covering its hiring
     pipeline, shedding a lasting surplus), realised utilisation of L1, L2 and the generalists
     stays within 0.65-0.90 in each of years 1-3 (it fell to 0.16-0.38 for generalists when
-    desks were sized once and planning only shrank). Measured: generalists 0.735-0.872, L1
-    0.696-0.873, L2 0.648-0.764 (seed 2, year 2: 0.648, hence the expected failure)."""
+    desks were sized once and planning only shrank). Measured: generalists 0.742-0.793, L1
+    0.719-0.871, L2 0.731-0.837."""
     roles = ("l1", "l2") if design == "tiered" else ("generalist",)
     for seed in (1, 2):
         summary = _three_years(design, seed)[0]
