@@ -6,8 +6,9 @@ Used by the org builder (``model/org.py``: certifications at build time), by ini
 this module stands on the ground floor beside it.
 
 **People needed** for a load of R people at full occupancy (:func:`people_needed`): the
-smallest c of at least ``max(R / target_occupancy, R + safety_beta sqrt(R))`` (rounded up, at
-least ``min_headcount``) at which an M/M/c desk picks up ``service_level`` of its work within
+smallest c of at least R / target_occupancy rounded to the nearest person (the target is the
+mean a desk should run at, not a cap), R + safety_beta sqrt(R) rounded up, and
+``min_headcount``, at which an M/M/c desk picks up ``service_level`` of its work within
 ``answer_hours`` working hours (Erlang C, :mod:`model.queueing`; the wait in units of the desk's
 mean hours per piece). The occupancy target binds on most desks; the service level adds people
 only where pieces are long and the desk is small. The square-root term (Borst, Mandelbaum &
@@ -26,9 +27,9 @@ from model.queueing import wait_beyond
 
 def people_needed(load: float, target: float, beta: float, floor: int = 1, *,
                   answer: float = 0.0, service_level: float = 0.0) -> int:
-    """People for a load of ``load`` people at full occupancy: the occupancy target, or the
-    square-root staffing rule ``R + beta sqrt(R)`` (Borst, Mandelbaum & Reiman 2004) where that
-    is more, at least ``floor``; then more, one at a time, while an M/M/c desk would leave more
+    """People for a load of ``load`` people at full occupancy: the occupancy target (rounded to
+    the nearest person), or the square-root staffing rule ``R + beta sqrt(R)`` (Borst,
+    Mandelbaum & Reiman 2004, rounded up) where that is more, at least ``floor``; then more, one at a time, while an M/M/c desk would leave more
     than ``1 - service_level`` of its work waiting beyond ``answer`` mean service times."""
     if load <= 0:
         return floor

@@ -15,8 +15,8 @@ Two rules, the same for every design, so that no design is favoured by how it is
   load; the backlog is not pooled, so a desk falling behind is seen at once). The plan adds the
   seats its pipeline will be missing: the desk's departures per day over the window (quits and
   promotions out) times the days a replacement takes to reach the floor (hiring lead time plus
-  the role's onboarding), rounded, so that the people *on the floor* meet the need. If the people needed exceed the committed headcount, the plan grows
-  to the need at once; if they are fewer and the committed occupancy is below
+  the role's onboarding), rounded, so that the people *on the floor* meet the need. If the
+  people needed exceed the committed headcount, the plan grows to the need at once; if they are fewer and the committed occupancy is below
   ``target - tolerance``, it is cut towards the need by at most ``max_cut_share`` of the
   committed headcount (at least one person). A desk that is short opens seats (filled through the normal hiring lead time, onboarding and mentoring;
   an L2 seat promotes the best L1 as any L2 vacancy does); a desk that is long cancels open
@@ -62,10 +62,9 @@ class Planning(Mechanism):
         self.period_h = 0.0  # scheduled hours of one person since the last review
         self.staffed_h = dict.fromkeys((d.name for d in self.desks), 0.0)
         self.pod_floor = {d.name: self._pod_floor(d) for d in self.desks if d.kind == "pod"}
-        self.on_desk = {d.name: {p.unique_id for p in d.members} for d in self.desks}
-        self.redeployed: set[int] = set()
-        # (work that reached the desk, scheduled hours of one person, hours worked, pieces) of
-        # its last ``window_reviews`` periods: the plan follows their pooled load
+        self.on_desk = {d.name: list(d.members) for d in self.desks}  # at the last review
+        # (hours worked, scheduled hours of one person, pieces, departures) of each desk's last
+        # ``window_reviews`` periods: the plan follows their pooled load
         self.history = {d.name: deque(maxlen=self.pc.window_reviews) for d in self.desks}
         self.long_for = dict.fromkeys((d.name for d in self.desks), 0)  # reviews with a surplus
         self._reset()
@@ -160,18 +159,14 @@ class Planning(Mechanism):
             if committed <= 0 or self.staffed_h[desk.name] <= 0:
                 continue
             hist = self.history[desk.name]
-            now = {p.unique_id for p in desk.members}
-            gone = len(self.on_desk[desk.name] - now - self.redeployed)
-            hist.append((self.worked(desk)[0], self.period_h, *self.worked(desk), gone))
+            hist.append((*self.worked(desk), self.period_h, self.departures(desk)))
+            busy, pieces, hours, gone = (sum(h[i] for h in hist) for i in range(4))
             # the work done pooled over the window, plus today's backlog (not pooled: a desk
             # falling behind is seen at once)
-            load = (sum(h[0] for h in hist) / sum(h[1] for h in hist)
-                    + self.backlog(desk) / self.period_h)
-            busy, pieces = sum(h[2] for h in hist), sum(h[3] for h in hist)
+            load = busy / hours + self.backlog(desk) / self.period_h
             want = max(staff_for(load, pc, busy / pieces if pieces else 0.0),
                        self.pod_floor.get(desk.name, 0))
-            want += int(sum(h[4] for h in hist) / (len(hist) * pc.review_days)
-                        * self.pipeline_days(desk) + 0.5)
+            want += int(gone / (len(hist) * pc.review_days) * self.pipeline_days(desk) + 0.5)
             if want > committed:
                 t.plan_seats(ROLE_OF_KIND[desk.kind], desk, want - committed, day)
             elif want < committed and load / committed < pc.target_occupancy - pc.tolerance:
@@ -179,7 +174,14 @@ class Planning(Mechanism):
                                       max(1, round(pc.max_cut_share * committed))))
         for desk in self.desks:
             self._redeploy(desk, day)
-        self.on_desk = {d.name: {p.unique_id for p in d.members} for d in self.desks}
+        self.on_desk = {d.name: list(d.members) for d in self.desks}
+
+    def departures(self, desk) -> int:
+        """People on the desk at the last review who are gone from it (quits, promotions out;
+        not the plan's own redeployments)."""
+        now = set(desk.members)
+        return sum(1 for p in self.on_desk[desk.name]
+                   if p not in now and p.exit_reason != "redeployed")
 
     def pipeline_days(self, desk) -> float:
         """Days from a departure to the replacement's first day on the floor."""
@@ -203,9 +205,8 @@ class Planning(Mechanism):
             people = [p for p in people
                       if all(cover[k] - 1 >= m for k in p.certified if k in desk.queues)]
         if people:
-            p = max(people, key=lambda p: (p.hired_day, p.unique_id))
-            self.redeployed.add(p.unique_id)
-            self.talent.leave(p, day, "redeployed")
+            self.talent.leave(max(people, key=lambda p: (p.hired_day, p.unique_id)), day,
+                              "redeployed")
 
     def series(self) -> dict:
         c = self.talent.counts
