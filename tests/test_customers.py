@@ -448,10 +448,6 @@ def v8_runs():
             for d, days in (("generalist", 365), ("tiered", 200))}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "V8 out of band since generalists are certified across the whole product (org.pods.breadth "
-    "= 0): the long-standing pairs' odds ratio is 0.51-0.55, below 0.6 (0.68-0.70 at breadth 4); "
-    "the estimate is observational and confounded -- see docs/validation.md V8"))
 def test_v8_repeat_contact_odds_fall_with_continuity(v8_runs):
     """V8 (statistical, fast): in a generalist org the odds of a repeat contact fall as the
     customer and the person working the ticket accumulate contacts: every bin of prior contacts
@@ -520,9 +516,6 @@ def test_v8_satisfaction_ranks_relationship_over_pod_over_queue(v8_runs):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "V8 out of band since generalists are certified across the whole product: see "
-    "test_v8_repeat_contact_odds_fall_with_continuity and docs/validation.md V8"))
 def test_v8_full():
     """V8 (statistical, full): three seeds of a two-year generalist org; beyond 40 prior
     contacts the repeat-contact odds ratio is 0.7 +- 0.1 on every seed."""
