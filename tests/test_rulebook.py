@@ -124,10 +124,12 @@ def test_everyone_starts_at_the_role_salary_whatever_their_drawn_tenure(small_cf
 
 @pytest.fixture(scope="module")
 def year_runs(small_cfg):
-    """Tiered and generalist on one seed for 400 days, every day-0 person staying."""
+    """Tiered and generalist on one seed for 400 days, every day-0 person staying (no quits, and
+    no redeployment of a desk's lasting surplus)."""
     out = {}
     for design in ("tiered", "generalist"):
-        cfg = small_cfg(design, sim__horizon_days=400, mechanisms__attrition=False)
+        cfg = small_cfg(design, sim__horizon_days=400, mechanisms__attrition=False,
+                        workforce__planning__redeploy_after_reviews=0)
         m = TierSimModel(cfg)
         m.run()
         out[design] = m
