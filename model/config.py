@@ -105,7 +105,8 @@ class SegmentConfig:
     """One customer segment."""
 
     name: str = _f("smb")
-    share: float = _f(0.7, range=(0.0, 1.0))
+    share: float = _f(0.7, range=(0.0, 1.0),
+                      src="[A] share of the installed base (the customers at the start)")
     mrr: float = _f(400.0, range=(0.0, None), src="[A] monthly recurring revenue")
     ticket_intensity: float = _f(1.0, range=(0.0, None), src="[A] relative tickets per customer")
     churn_monthly: float = _f(0.01, range=(0.0, 1.0),
@@ -205,6 +206,12 @@ class CustomerGrowthConfig:
                                    src="[A] a loyal customer brings a new one, per month")
     expansion_monthly_share: float = _f(0.01, range=(0.0, 1.0),
                                         src="[A] MRR growth a month of a loyal customer")
+    new_customer_mix: str = _f("steady", choices=("steady", "base"),
+                               src="[A] segment mix of new customers (sales and referrals): "
+                                   "steady = each segment in proportion to share x churn_monthly, "
+                                   "so new customers replace each segment's churn and the "
+                                   "installed base keeps its mix; base = the installed base's "
+                                   "shares (the base then drifts toward the low-churn segments)")
 
 
 @dataclass

@@ -22,6 +22,17 @@ MONTH_DAYS = 30  # [A] the review month (the customers mechanism's month)
 POOL_MARGIN = 1.5  # prospects drawn per expected join over the horizon
 
 
+def new_customer_segments(segments: list, mix: str) -> list:
+    """The segments new customers are drawn from. ``steady``: shares proportional to
+    ``share x churn_monthly``, the mix of the customers a base with the configured shares loses
+    to churn, so that replacing them keeps the base's mix (all churn rates zero: the base's
+    shares); ``base``: the configured shares."""
+    weights = [s.share * s.churn_monthly for s in segments]
+    if mix == "base" or sum(weights) <= 0:
+        return list(segments)
+    return [dataclasses.replace(s, share=w) for s, w in zip(segments, weights, strict=True)]
+
+
 class CustomerNetwork:
     """Customers and prospects, by position, and the links among them.
 
@@ -50,11 +61,12 @@ class CustomerNetwork:
         c, growth = cfg.customers, cfg.customers.growth
         months = cfg.sim.horizon_days / MONTH_DAYS
         out = {}
+        mix = new_customer_segments(c.segments, growth.new_customer_mix)
         for source, rate in (("acquired", growth.acquisition_monthly_share),
                              ("referral", growth.referral_monthly_p)):
             n = math.ceil(c.count * rate * months * POOL_MARGIN) + (5 if rate > 0 else 0)
-            pool = build_customers(model, dataclasses.replace(c, count=n), cfg.product.domains,
-                                   gen)
+            pool = build_customers(model, dataclasses.replace(c, count=n, segments=mix),
+                                   cfg.product.domains, gen)
             for x in pool:
                 x.active, x.source, x.joined_day, x.churned_day = False, source, -1, -1
             out[source] = pool

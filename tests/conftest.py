@@ -109,6 +109,7 @@ TIER_OVERRIDES = {
     "test_world.py::test_the_world_does_not_drain": "validation",  # 4 three-year runs
     "test_world.py::test_staffing_keeps_every_front_line_role_near_the_target_in_every_year":
         "validation",  # the same 4 runs
+    "test_world.py::test_the_customer_base_keeps_its_segment_mix": "validation",  # the same 4 runs
     # the rulebook's routing rules with stub desks; its paired-seed check
     **{f"test_rulebook.py::{t}": "unit" for t in (
         "test_an_on_pattern_scripted_ticket_takes_script_time_at_every_desk",

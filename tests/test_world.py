@@ -3,6 +3,7 @@ several root causes, and the product's history at the start -- all the same in e
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -111,24 +112,61 @@ def _three_years(design: str, seed: int):
     cfg.org.design, cfg.org.staffing = design, "sized"
     cfg.sim.horizon_days, cfg.sim.progress = 3 * 365 + 60, False
     _, summary, tables = simulate(cfg)
-    return summary, tables["timeseries"]
+    return summary, tables["timeseries"], tables["customers"]
 
 
 @pytest.mark.parametrize("design", ["tiered", "generalist"])
 def test_the_world_does_not_drain(design):
     """Statistical (2 seeds, 3 years after a 60-day warm-up, defaults, sized staffing): tickets
-    per customer per month in year 3 stay within 20 % of year 1 in both designs (before the
+    per customer per month in year 3 stay within 15 % of year 1 in both designs (before the
     product had a history, classes several root causes and releases, year 3 was about half of
-    year 1). The issue's target of 15 % holds for the generalists; tiering's volume grows more
-    (it documents and fixes new problems more slowly), up to about 18.5 %, hence the 20 % here;
-    docs/validation.md has the numbers."""
+    year 1; before new customers replaced each segment's churn, the base drifted toward the
+    busier segments and tiering's year 3 was up to 18.5 % above year 1). Measured over seeds
+    1-8: tiered -9.0 % to +8.0 %, generalists -10.2 % to -0.8 %; docs/validation.md."""
     for seed in (1, 2):
         ts = _three_years(design, seed)[1]
         w = ts[ts["day"] >= 60]
         year = (w["day"] - 60) // 365 + 1
         rate = {y: g["tickets_created"].sum() / g["customers_active"].mean() / (len(g) / 30)
                 for y, g in w.groupby(year)}
-        assert abs(rate[3] / rate[1] - 1) <= 0.20, (design, seed, rate)
+        assert abs(rate[3] / rate[1] - 1) <= 0.15, (design, seed, rate)
+
+
+@pytest.mark.parametrize("design", ["tiered", "generalist"])
+def test_the_customer_base_keeps_its_segment_mix(design):
+    """Statistical (the same runs): new customers replace each segment's churn
+    (``customers.growth.new_customer_mix=steady``), so the SMB share of customer-months moves by
+    at most 3 points from year 1 to year 3 (measured 0.0-1.7 points; with new customers drawn
+    at the base's shares it fell 8-9 points, 0.68 to 0.59, and tickets per customer rose with
+    the busier mid-market and enterprise share)."""
+    horizon = 3 * 365 + 60
+    for seed in (1, 2):
+        c = _three_years(design, seed)[2]
+        end = c["churned_day"].fillna(horizon).clip(upper=horizon)
+        start = c["joined_day"].clip(lower=0)
+        share = {}
+        for y in (1, 2, 3):
+            a, b = 60 + 365 * (y - 1), 60 + 365 * y
+            days = (end.clip(upper=b) - start.clip(lower=a)).clip(lower=0)
+            by_seg = days.groupby(c["segment"]).sum()
+            share[y] = by_seg["smb"] / by_seg.sum()
+        assert abs(share[3] - share[1]) <= 0.03, (design, seed, share)
+
+
+def test_new_customers_replace_each_segments_churn():
+    """Unit: the steady mix weights each segment by share x monthly churn; ``base`` keeps the
+    shares; with no churn anywhere the steady mix falls back to the shares."""
+    from model.network import new_customer_segments
+
+    segs = Config().customers.segments  # 0.70/0.25/0.05 at 3 %/1 %/0.75 % a month
+    steady = new_customer_segments(segs, "steady")
+    total = sum(s.share for s in steady)
+    assert [s.share / total for s in steady] == pytest.approx(
+        [0.021 / 0.023875, 0.0025 / 0.023875, 0.000375 / 0.023875])
+    assert [s.name for s in steady] == [s.name for s in segs]
+    assert [s.share for s in new_customer_segments(segs, "base")] == [s.share for s in segs]
+    still = [dataclasses.replace(s, churn_monthly=0.0) for s in segs]
+    assert [s.share for s in new_customer_segments(still, "steady")] == [s.share for s in segs]
 
 
 @pytest.mark.parametrize("design", ["tiered", "generalist"])
