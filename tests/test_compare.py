@@ -266,3 +266,21 @@ def test_one_seed_run_says_na_not_nan(tmp_path, capsys):
     tab = pd.read_csv(out / "comparison.csv")
     assert (tab["interval"] == ONE_SEED).all()
     assert np.isnan(tab["ci95_low"]).all() and not math.isnan(tab["diff_mean"].iloc[0])
+
+
+def test_make_run_passes_args_through(repo_root):
+    """``make run ARGS="..."`` hands the options and overrides to experiments.compare (a dry
+    run: make prints the command without running it)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    args = "--seeds 10 org.handoff.context_loss_p=0.6"
+    res = subprocess.run(["make", "-n", "run", f"ARGS={args}"], cwd=repo_root,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert f"-m experiments.compare {args}" in res.stdout
+    plain = subprocess.run(["make", "-n", "run"], cwd=repo_root, capture_output=True, text=True,
+                           timeout=60)
+    assert plain.stdout.rstrip().splitlines()[-1].rstrip().endswith("-m experiments.compare")
