@@ -42,6 +42,7 @@ from omegaconf import OmegaConf
 from experiments.cli import ROOT, fail
 from experiments.stats import METHODS, N_RESAMPLES, interval_warning, paired_comparison
 from experiments.study import compose, paired_runs, run_study
+from experiments.tables import num
 from model.config import Config, ConfigError
 from model.simulate import simulate, write_run
 
@@ -132,26 +133,6 @@ def paired_table(runs: pd.DataFrame, precision: float = PRECISION,
                      "seeds_needed": p.seeds_needed,
                      "interval": method if p.seeds > 1 else ONE_SEED})
     return pd.DataFrame(rows)
-
-
-def num(v: float, sign: bool = False) -> str:
-    """A readable number, never in scientific notation: thousands separated and no decimals
-    from 100 on, 3 significant digits below (fixed point, e.g. 0.00000627)."""
-    if v is None or pd.isna(v):
-        return "-"
-    s = "+" if sign else ""
-    a = abs(v)
-    if a >= 100:
-        return f"{v:{s},.0f}"
-    if a >= 10:
-        return f"{v:{s}.1f}"
-    if a >= 1:
-        return f"{v:{s}.2f}"
-    if a >= 0.001 or a == 0:
-        return f"{v:{s}.3f}"
-    if not math.isfinite(a):
-        return str(v)
-    return f"{v:{s}.{2 - math.floor(math.log10(a))}f}"
 
 
 def interval_text(r) -> str:
