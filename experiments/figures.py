@@ -193,8 +193,8 @@ def runs_per_design(df: pd.DataFrame) -> int:
 
 def band_text(n_runs: int) -> str:
     """What a band across ``n_runs`` runs is: the 5th-95th percentile from
-    ``MIN_RUNS_PERCENTILE`` runs on, below that the range of the runs (a 5th or 95th percentile
-    of a handful of values is the smallest or largest value anyway)."""
+    ``MIN_RUNS_PERCENTILE`` runs on, below that the range of the runs (the 5th or 95th
+    percentile of a handful of values is little more than the smallest or largest)."""
     if n_runs >= MIN_RUNS_PERCENTILE:
         return "5th–95th percentile of runs"
     return "Range of runs (min–max)"
