@@ -21,8 +21,11 @@ $(VENV)/.synced: pyproject.toml uv.lock
 setup: $(VENV)/.synced  ## install the locked environment into .venv, and the page's front-end assets
 	@$(VENV)/bin/python -m experiments.tools.assets
 
-run: setup  ## the main job: tiered vs generalist over a few seeds -> outputs/compare/
-	$(VENV)/bin/python -m experiments.compare
+# options and Hydra overrides for make run, e.g. make run ARGS="--seeds 10 org.handoff.context_loss_p=0.6"
+ARGS ?=
+
+run: setup  ## the main job: tiered vs generalist on paired seeds, with a verdict -> outputs/compare/ (ARGS="--seeds 10 key=value ...")
+	$(VENV)/bin/python -m experiments.compare $(ARGS)
 
 test: setup  ## the default test suite (fast; slow validation excluded)
 	$(VENV)/bin/python -m pytest -q

@@ -53,6 +53,8 @@ ROLE_LABELS = {"l1": "L1", "l2": "L2", "generalist": "Generalist", "specialist":
 HANDOFF_BINS = ("0", "1", "2", "3", "4-5", "6+")  # as in docs/calibration/bpic2013.yaml
 WARMUP_GREY = "0.9"
 BAND = (0.05, 0.95)  # the 90 % band across runs
+MIN_RUNS_PERCENTILE = 20  # fewer runs: the band is their range (min-max), and says so
+PROFICIENCY_BAND = OKABE_ITO["yellow"]  # not grey: the warm-up is grey
 MIN_BIN_TICKETS = 20  # a run's hand-off bin with fewer resolved tickets gives no median
 DAYS_PER_QUARTER = 365.25 / 4
 # conditions with a readable label (docs/design.md section 8: the four regime knobs and their kin)
@@ -181,11 +183,42 @@ def shade_warmup(ax, warmup_day: float | None, scale: float = 1.0) -> None:
         ax.axvspan(0, warmup_day / scale, color=WARMUP_GREY, lw=0, zorder=0)
 
 
-def quantile_band(df: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
-    """Median and the 5th-95th percentiles of ``y`` across runs at each ``x``."""
+def runs_per_design(df: pd.DataFrame) -> int:
+    """The fewest runs any design of ``df`` has (0 for no rows)."""
+    if df is None or df.empty or "run" not in df:
+        return 0
+    return int(df.groupby("design")["run"].nunique().min()) if "design" in df \
+        else int(df["run"].nunique())
+
+
+def band_text(n_runs: int) -> str:
+    """What a band across ``n_runs`` runs is: the 5th-95th percentile from
+    ``MIN_RUNS_PERCENTILE`` runs on, below that the range of the runs (the 5th or 95th
+    percentile of a handful of values is little more than the smallest or largest)."""
+    if n_runs >= MIN_RUNS_PERCENTILE:
+        return "5th–95th percentile of runs"
+    return "Range of runs (min–max)"
+
+
+def band_caption(n_runs: int) -> str:
+    """``band_text`` for a caption."""
+    if n_runs >= MIN_RUNS_PERCENTILE:
+        return "5th–95th percentile across runs"
+    return (f"range across runs (min–max: fewer than {MIN_RUNS_PERCENTILE} runs per design give "
+            "no meaningful 5th–95th percentile)")
+
+
+def quantile_band(df: pd.DataFrame, x: str, y: str, n_runs: int | None = None) -> pd.DataFrame:
+    """Median of ``y`` across runs at each ``x`` and the band :func:`band_text` names: the 5th
+    and 95th percentiles from ``MIN_RUNS_PERCENTILE`` runs on (``n_runs``; by default the most
+    values at any ``x``), the minimum and maximum below."""
     g = df.dropna(subset=[y]).groupby(x)[y]
-    return pd.DataFrame({"median": g.median(), "low": g.quantile(BAND[0]),
-                         "high": g.quantile(BAND[1])}).reset_index()
+    n = int(g.size().max()) if n_runs is None and len(g.size()) else (n_runs or 0)
+    if n >= MIN_RUNS_PERCENTILE:
+        low, high = g.quantile(BAND[0]), g.quantile(BAND[1])
+    else:
+        low, high = g.min(), g.max()
+    return pd.DataFrame({"median": g.median(), "low": low, "high": high}).reset_index()
 
 
 def plot_band(ax, band: pd.DataFrame, x: str, colour: str, label: str, scale: float = 1.0,
@@ -356,7 +389,8 @@ def _weekly_series(series: pd.DataFrame) -> pd.DataFrame:
 @styled
 def fig_kpis_over_time(series: pd.DataFrame, weekly: pd.DataFrame | None = None,
                        warmup_day: float | None = None) -> Figure:
-    """Four flow KPIs by week and design: median across seeds and the 90 % band.
+    """Four flow KPIs by week and design: median across runs and the band :func:`band_text`
+    names (5th-95th percentile, or the range below ``MIN_RUNS_PERCENTILE`` runs).
 
     Resolution time (tickets closed that week) and backlog come from the daily series;
     explanations per ticket and the stalled share from the series if it has them, else from
@@ -382,13 +416,14 @@ def fig_kpis_over_time(series: pd.DataFrame, weekly: pd.DataFrame | None = None,
     fig = new_figure(PAGE_IN, 4.4)
     axes = fig.subplots(2, 2, sharex=True).ravel()
     designs = designs_in(series)
+    n_runs = runs_per_design(series)
     for ax, (col, ylabel, title) in zip(axes, panels, strict=True):
         data = sources[col]
         factor = 100.0 if col == "stalled_share" else 1.0
         shade_warmup(ax, warmup_day, scale)
         for d in designs:
             band = quantile_band(data[data["design"] == d].assign(v=data[col] * factor),
-                                 "week_day", "v")
+                                 "week_day", "v", n_runs)
             plot_band(ax, band, "week_day", design_colour(d), design_label(d), scale)
         ax.set_title(title)
         ax.set_ylabel(ylabel)
@@ -397,7 +432,7 @@ def fig_kpis_over_time(series: pd.DataFrame, weekly: pd.DataFrame | None = None,
         ax.set_xlim(0, horizon / scale)
     for ax in axes[2:]:
         ax.set_xlabel(xlabel)
-    design_legend(fig, designs, "5th–95th percentile of runs", bool(warmup_day))
+    design_legend(fig, designs, band_text(n_runs), bool(warmup_day))
     return fig
 
 
@@ -581,11 +616,15 @@ def fig_staff_survival(staff: pd.DataFrame, horizon_day: float,
     axes[0].set_ylabel("Still employed (share)")
     order = [r for r in ROLE_ORDER if r in roles_seen] + [r for r in roles_seen
                                                           if r not in ROLE_ORDER]
-    handles = [mpl.lines.Line2D([], [], color=ROLE_COLOURS.get(r, OKABE_ITO["black"]), lw=1.4)
+    # the colour names the role, the line style the evidence: a role may be solid in one panel
+    # and dashed in the other, so role entries are colour patches and the styles have their own
+    handles = [mpl.patches.Patch(color=ROLE_COLOURS.get(r, OKABE_ITO["black"]), lw=0)
                for r in order]
     labels = [ROLE_LABELS.get(r, r) for r in order]
-    handles += [mpl.lines.Line2D([], [], color="0.3", lw=1.0, ls=(0, (3, 2)))]
-    labels += [f"Fewer than {MIN_EXITS_BAND} exits"]
+    handles += [(mpl.patches.Patch(color="0.3", alpha=0.15, lw=0),
+                 mpl.lines.Line2D([], [], color="0.3", lw=1.4)),
+                mpl.lines.Line2D([], [], color="0.3", lw=1.0, ls=(0, (3, 2)))]
+    labels += [f"{MIN_EXITS_BAND}+ exits, 95 % interval", f"Fewer than {MIN_EXITS_BAND} exits"]
     fig.legend(handles, labels, loc="outside upper center",
                ncols=legend_columns(fig, len(handles)))
     return fig
@@ -610,7 +649,7 @@ def fig_proficiency(series: pd.DataFrame, warmup_day: float | None = None) -> Fi
     designs = designs_in(series)
     fig = new_figure(panels_width(len(designs)), 2.6)
     axes = fig.subplots(1, len(designs), sharey=True, squeeze=False).ravel()
-    band = {"color": "0.55", "alpha": 0.35, "lw": 0}
+    band = {"color": PROFICIENCY_BAND, "alpha": 0.45, "lw": 0}  # the warm-up is grey
     drawn: list[str] = []
     for ax, d in zip(axes, designs, strict=True):
         f = w[w["design"] == d]
@@ -647,8 +686,8 @@ def fig_proficiency(series: pd.DataFrame, warmup_day: float | None = None) -> Fi
 def fig_customers(retention: pd.DataFrame | None, series: pd.DataFrame | None = None,
                   warmup_day: float | None = None) -> Figure:
     """Customers: the warm-up cohort still a customer, its retained MRR, and requests for a
-    person by name per week; median across seeds and the 90 % band. Panels whose columns are
-    missing are left out; no panel at all is :class:`MissingData`."""
+    person by name per week; median across runs and the band :func:`band_text` names. Panels
+    whose columns are missing are left out; no panel at all is :class:`MissingData`."""
     panels = []
     if retention is not None and not retention.empty:
         panels += [("customers_share", retention, "Customers retained (%)", "Retention"),
@@ -668,12 +707,14 @@ def fig_customers(retention: pd.DataFrame | None, series: pd.DataFrame | None = 
     scale, xlabel = time_scale(horizon)
     fig = new_figure(PAGE_IN, 2.4)
     axes = fig.subplots(1, len(panels), squeeze=False).ravel()
+    n_runs = min(runs_per_design(p[1]) for p in panels)
     for i, (ax, (col, data, ylabel, title)) in enumerate(zip(axes, panels, strict=True)):
         x = "day" if "day" in data and col != "named" else "week_day"
         factor = 100.0 if col.endswith("_share") else 1.0
         shade_warmup(ax, warmup_day, scale)
         for d in designs:
-            band = quantile_band(data[data["design"] == d].assign(v=data[col] * factor), x, "v")
+            band = quantile_band(data[data["design"] == d].assign(v=data[col] * factor), x, "v",
+                                 n_runs)
             plot_band(ax, band, x, design_colour(d), design_label(d), scale)
         ax.set_title(f"{'abcd'[i]}  {title}")
         ax.set_ylabel(ylabel)
@@ -681,7 +722,7 @@ def fig_customers(retention: pd.DataFrame | None, series: pd.DataFrame | None = 
         ax.set_xlim(0, horizon / scale)
         if col == "named":
             ax.set_ylim(bottom=0)
-    design_legend(fig, designs, "5th–95th percentile of runs", bool(warmup_day))
+    design_legend(fig, designs, band_text(n_runs), bool(warmup_day))
     return fig
 
 
@@ -701,7 +742,8 @@ def bpic_table(calibration: dict) -> pd.DataFrame:
 @styled
 def fig_escalation_tax(handoffs: pd.DataFrame, bpic: pd.DataFrame | None = None) -> Figure:
     """(a) share of resolved tickets by number of hand-offs; (b) median resolution time by number
-    of hand-offs (median across seeds; bars: range across seeds), BPIC 2013 medians overlaid."""
+    of hand-offs (median across seeds; bars: range across seeds; the line joins the bins that
+    have data, across empty ones), BPIC 2013 medians overlaid."""
     require(handoffs, ["design", "run", "bin", "tickets", "share", "median_resolution_days"],
             "escalation tax")
     designs = designs_in(handoffs)
@@ -720,8 +762,12 @@ def fig_escalation_tax(handoffs: pd.DataFrame, bpic: pd.DataFrame | None = None)
         g = f.groupby("bin", observed=False)["median_resolution_days"]
         med, lo, hi = (g.median().reindex(bins), g.min().reindex(bins), g.max().reindex(bins))
         jitter = (i - (len(designs) - 1) / 2) * 0.08
-        ax_time.errorbar(x + jitter, med, yerr=[med - lo, hi - med], color=design_colour(d),
-                         marker="o", ms=3.5, capsize=1.5, lw=1.2, label=design_label(d))
+        # only the bins with data, so the line joins them across an empty bin (a design that
+        # never hands a ticket off once still draws one connected series, as its legend says)
+        ok = med.notna().to_numpy()
+        ax_time.errorbar((x + jitter)[ok], med[ok], yerr=[(med - lo)[ok], (hi - med)[ok]],
+                         color=design_colour(d), marker="o", ms=3.5, capsize=1.5, lw=1.2,
+                         label=design_label(d))
     if bpic is not None and not bpic.empty:
         b = bpic.set_index("bin").reindex(bins)
         ax_share.bar(x + offsets[-1], 100 * b["share"], width, color="white",
@@ -743,13 +789,14 @@ def fig_escalation_tax(handoffs: pd.DataFrame, bpic: pd.DataFrame | None = None)
 
 
 # ---- figure 7: the costs: per customer-year, per problem, per head ---------------------------
-def _mean_ci(values: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
-    from experiments.stats import bootstrap_ci
+def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean of the finite values and its 95 % Student t-interval (NaN below two values)."""
+    from experiments.stats import t_interval
 
     v = values[np.isfinite(values)]
     if not len(v):
         return math.nan, math.nan, math.nan
-    low, high = bootstrap_ci(v, seed=seed)
+    low, high = t_interval(v)
     return float(v.mean()), low, high
 
 
@@ -767,7 +814,8 @@ def fig_costs(runs: pd.DataFrame) -> Figure:
     """The costs by design, one panel each (those the runs have, of ``COST_PANELS``): total cost
     per customer-year (support cost plus lost revenue, the headline), support cost per problem
     solved or prevented, cost per head (per year) and, last, the old ticket-denominated cost per
-    good outcome. One dot per run, the mean and its 95 % bootstrap interval across runs."""
+    good outcome. One dot per run, the mean and its 95 % Student t-interval across runs (no
+    bar with one run)."""
     require(runs, ["design"], "costs")
     panels = [p for p in COST_PANELS if p[0] in runs and _float(runs[p[0]]).notna().any()]
     if not panels:
@@ -800,7 +848,8 @@ def fig_costs(runs: pd.DataFrame) -> Figure:
         ax.set_axis_off()
     handles = [mpl.lines.Line2D([], [], ls="", marker="o", ms=3, color="0.4", alpha=0.6),
                mpl.lines.Line2D([], [], ls="-", marker="D", ms=4, color="0.2")]
-    fig.legend(handles, ["One run", "Mean, 95 % CI"], loc="outside upper center", ncols=2)
+    fig.legend(handles, ["One run", "Mean across runs, 95 % t-interval"],
+               loc="outside upper center", ncols=2)
     return fig
 
 
@@ -810,15 +859,23 @@ def condition_label(key: str) -> str:
 
 
 def _fmt(v) -> str:
-    return f"{v:g}" if isinstance(v, int | float | np.integer | np.floating) else str(v)
+    """A condition's value as given, in fixed point (1000000, not 1e+06; 0.35, not 0.350000)."""
+    if isinstance(v, bool | np.bool_):
+        return str(v)
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        return np.format_float_positional(float(v), trim="-") if np.isfinite(v) else str(v)
+    return str(v)
 
 
 def regime_cells(runs: pd.DataFrame, x: str, y: str, kpi: str, baseline: str, challenger: str,
                  conditions: Sequence[str]) -> pd.DataFrame:
     """Per (x, y) cell: ``margin_pct`` = mean paired difference challenger - baseline of ``kpi``
-    as a share of the baseline mean, its 95 % bootstrap interval, and ``pairs``. Pairs match on
+    as a share of the baseline mean, its 95 % Student t-interval (NaN for one pair: no winner),
+    and ``pairs``. Pairs match on
     every other condition and the seed, so the cell averages over the conditions not shown."""
-    from experiments.stats import bootstrap_ci
+    from experiments.stats import t_interval
 
     keys = [c for c in conditions if c not in (x, y)] + ["seed"]
     a = runs[runs["design"] == baseline][[x, y, *keys, kpi]]
@@ -829,7 +886,7 @@ def regime_cells(runs: pd.DataFrame, x: str, y: str, kpi: str, baseline: str, ch
     for (xv, yv), g in m.groupby([x, y]):
         base = float(g[f"{kpi}_a"].mean())
         d = (g[f"{kpi}_b"] - g[f"{kpi}_a"]).to_numpy(float)
-        lo, hi = bootstrap_ci(d, n_resamples=2000)
+        lo, hi = t_interval(d)
         rows.append({x: xv, y: yv, "pairs": len(d), "baseline": base,
                      "margin_pct": 100 * d.mean() / abs(base) if base else math.nan,
                      "low_pct": 100 * lo / abs(base) if base else math.nan,
@@ -965,12 +1022,12 @@ def fig_regime_maps(runs: pd.DataFrame, conditions: Sequence[str],
 @styled
 def fig_pilot(pilot: pd.DataFrame, start_day: float, end_day: float,
               warmup_day: float | None = None) -> Figure:
-    """Treated vs control segment by week (median across runs, 5th-95th percentile band) and the
-    treated - control difference within each run (mean across runs, 95 % bootstrap interval);
+    """Treated vs control segment by week (median across runs; band: :func:`band_text`) and the
+    treated - control difference within each run (mean across runs, 95 % t-interval);
     shaded: the pilot window."""
     from matplotlib.legend_handler import HandlerTuple
 
-    from experiments.stats import bootstrap_ci
+    from experiments.stats import t_interval
 
     require(pilot, ["run", "arm", "week_day", "mean_resolution_h", "explanations_per_ticket"],
             "pilot")
@@ -981,6 +1038,7 @@ def fig_pilot(pilot: pd.DataFrame, start_day: float, end_day: float,
                 "explanations")]
     horizon = float(pilot["week_day"].max()) + 3.5
     pilot = coarsen(pilot, horizon)
+    n_runs = int(pilot["run"].nunique())
     scale, xlabel = time_scale(horizon)
     fig = new_figure(PAGE_IN, 4.4)
     axes = fig.subplots(2, 2, sharex=True)
@@ -992,14 +1050,14 @@ def fig_pilot(pilot: pd.DataFrame, start_day: float, end_day: float,
         for ax in (top, bottom):
             ax.axvspan(start_day / scale, end_day / scale, **window)
         for arm in ("treated", "control"):
-            band = quantile_band(pilot[pilot["arm"] == arm], "week_day", col)
+            band = quantile_band(pilot[pilot["arm"] == arm], "week_day", col, n_runs)
             plot_band(top, band, "week_day", arm_colours[arm], f"{arm.capitalize()} segment",
                       scale)
         wide = pilot.pivot_table(index=["run", "week_day"], columns="arm", values=col)
         diff = (wide["treated"] - wide["control"]).rename("d").reset_index()
         rows = []
         for wd, g in diff.dropna().groupby("week_day"):
-            lo, hi = bootstrap_ci(g["d"].to_numpy(float), n_resamples=2000)
+            lo, hi = t_interval(g["d"].to_numpy(float))
             rows.append((wd, g["d"].mean(), lo, hi))
         dd = pd.DataFrame(rows, columns=["week_day", "mean", "low", "high"])
         bottom.axhline(0, color="0.3", lw=0.6)
@@ -1020,10 +1078,10 @@ def fig_pilot(pilot: pd.DataFrame, start_day: float, end_day: float,
     labels = ["Treated segment", "Control segment"]
     handles.append(tuple(patch(color=arm_colours[a], alpha=0.25, lw=0)
                          for a in ("treated", "control")))
-    labels.append("5th–95th percentile of runs")
+    labels.append(band_text(n_runs))
     handles += [mpl.lines.Line2D([], [], color=OKABE_ITO["black"], lw=1.5),
                 patch(color="0.2", alpha=0.2, lw=0), patch(**{**window, "zorder": None})]
-    labels += ["Treated − control, mean of runs", "95 % CI", "Pilot window"]
+    labels += ["Treated − control, mean of runs", "95 % t-interval", "Pilot window"]
     if warmup_day:
         handles.append(patch(color=WARMUP_GREY, lw=0))
         labels.append("Warm-up")

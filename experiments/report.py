@@ -7,7 +7,7 @@ and writes
 * ``SWEEP_DIR/figures/<name>.{pdf,svg,png}`` — the figures of ``experiments/figures.py`` that the
   sweep has data for (each skipped figure is named with the reason);
 * ``SWEEP_DIR/report.md`` — the figures with captions (what each shows, from which runs), tables
-  of paired differences between designs over common seeds with 95 % bootstrap intervals
+  of paired differences between designs over common seeds with 95 % Student t-intervals
   (``experiments/stats.py``), and a provenance block (package versions, git revisions, config
   hashes, seeds).
 
@@ -291,6 +291,13 @@ def fmt(v: float) -> str:
     return num(v)
 
 
+def fmt_signed(v: float) -> str:
+    """A difference or an interval end, with its sign (``compare.num``)."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    return num(v, True)
+
+
 def fmt_diff(p) -> str:
     if not math.isfinite(p.diff_mean):
         return "–"
@@ -318,7 +325,7 @@ def _unique(runs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def paired_table(runs: pd.DataFrame, base: str, other: str, keys: list[str]) -> pd.DataFrame:
     """One row per KPI: means of both designs and the paired difference ``other - base`` with
-    its 95 % bootstrap interval, over the (conditions, seed) both designs ran."""
+    its 95 % Student t-interval, over the (conditions, seed) both designs ran."""
     a = _unique(runs[runs["design"] == base], keys)
     b = _unique(runs[runs["design"] == other], keys)
     common = a.index.intersection(b.index)
@@ -422,8 +429,8 @@ def build_kpis(sw: Sweep):
     fig = F.fig_kpis_over_time(series, sw.tables.get("weekly"), sw.warmup_day)
     stall_h = sw.runs.get("sim.stalled_after_working_hours", pd.Series([None])).iloc[0]
     per = _period(sw)
-    cap = (f"Flow KPIs {per} by {per}, by design: line = median across runs, band = 5th–95th "
-           "percentile across runs. (a) Mean creation-to-close time of the tickets closed that "
+    cap = (f"Flow KPIs {per} by {per}, by design: line = median across runs, band = "
+           f"{F.band_caption(F.runs_per_design(series))}. (a) Mean creation-to-close time of the tickets closed that "
            f"{per}, reopen time included; (b) open tickets (queued, in work or waiting for the "
            f"customer), mean of the end-of-day count; (c) times the customer described the "
            f"problem, per resolved ticket, by creation {per}; (d) share of tickets created that "
@@ -479,8 +486,8 @@ def build_proficiency(sw: Sweep):
 
 def build_customers(sw: Sweep):
     fig = F.fig_customers(sw.tables.get("retention"), sw.tables.get("series"), sw.warmup_day)
-    cap = ("Customers, by design: line = median across runs, band = 5th–95th percentile. "
-           "Retention and retained MRR follow the warm-up cohort (customers at the end of the "
+    cap = ("Customers, by design: line = median across runs, band = "
+           f"{F.band_caption(F.runs_per_design(sw.runs))}. Retention and retained MRR follow the warm-up cohort (customers at the end of the "
            "warm-up; new customers are not counted), MRR at its warm-up value; named requests "
            "are tickets in which the customer asked for a person by name, per week. ")
     return fig, cap
@@ -493,7 +500,8 @@ def build_escalation(sw: Sweep):
     cap = ("The escalation tax. (a) Share of resolved tickets (created after the warm-up) by "
            "number of hand-offs; (b) their median resolution time in days (log scale; point = "
            "median across runs, bar = range across runs; bins with fewer than "
-           f"{F.MIN_BIN_TICKETS} tickets in a run are left out). Open squares, dashed: the BPI "
+           f"{F.MIN_BIN_TICKETS} tickets in a run are left out, and a design's line joins the "
+           "bins it has). Open squares, dashed: the BPI "
            "Challenge 2013 incident log (Volvo IT, 7,554 incidents; a hand-off is a change of "
            "support team). BPIC's hand-offs and delays are confounded by complexity and its "
            "long tickets are censored: a target shape, not a causal effect. ")
@@ -510,8 +518,8 @@ def build_costs(sw: Sweep):
            "and year; (d) the old ticket-denominated cost per good outcome ((support cost + "
            "churned revenue) / good closes), shown for comparison only: it counts prevented "
            "tickets against the design that prevents them and grows with the horizon, so it is "
-           "no verdict. Dots: runs; diamond and bar: mean across runs and its 95 % "
-           "percentile-bootstrap interval. ")
+           "no verdict. Dots: runs; diamond and bar: mean across runs and its 95 % Student "
+           "t-interval (no bar for a single run). ")
     return fig, cap
 
 
@@ -524,7 +532,7 @@ def build_regime(sw: Sweep):
            "pair of swept conditions: generalist − tiered as a percentage of the tiered value "
            "(paired on seed and on the conditions not shown, then averaged over them). The "
            "colour runs towards the design that does better (each panel has its own scale). "
-           "Each cell names the winner in bold when the 95 % bootstrap interval of the paired "
+           "Each cell names the winner in bold when the 95 % Student t-interval of the paired "
            "difference excludes zero, else 'tie'. ")
     if len(sw.conditions) > MAX_MAP_CONDITIONS:
         cap += f"Conditions beyond the first {MAX_MAP_CONDITIONS} are averaged over. "
@@ -548,7 +556,7 @@ def _build_regime(name: str):
                f"swept conditions, generalist − tiered {label} as a percentage of the tiered "
                "value (paired on seed and on the conditions not shown, then averaged over "
                "them). The colour runs towards the design that does better. Each cell names the "
-               "winner in bold when the 95 % bootstrap interval of the paired difference "
+               "winner in bold when the 95 % Student t-interval of the paired difference "
                "excludes zero, else 'tie'. ")
         if len(sw.conditions) > MAX_MAP_CONDITIONS:
             cap += f"Conditions beyond the first {MAX_MAP_CONDITIONS} are averaged over. "
@@ -567,9 +575,9 @@ def build_pilot(sw: Sweep):
     fig = F.fig_pilot(pilot, start, start + days, sw.warmup_day)
     cap = ("The pilot: tickets of the treated segment (owned by a pod of generalists during the "
            f"pilot, days {start:g}–{start + days:g}, shaded) and of the matched control segment "
-           f"(tiered throughout), by creation {per}. Top: median across runs and 5th–95th "
-           "percentile band; bottom: treated − control within each run, mean across runs and its "
-           "95 % bootstrap interval. ")
+           f"(tiered throughout), by creation {per}. Top: median across runs and, as the band, "
+           f"the {F.band_caption(len(runs))}; bottom: treated − control within each run, mean "
+           "across runs and its 95 % Student t-interval. ")
     return fig, cap
 
 
@@ -646,10 +654,9 @@ def comparison_section(sw: Sweep) -> list[str]:
     lines = ["## Comparison of designs", "",
              "Means over the runs both designs share (same seed"
              + (f" and same {', '.join(sw.conditions)}" if sw.conditions else "")
-             + "), and the mean paired difference with its 95 % percentile-bootstrap interval "
-             "(10,000 resamples, seeded: `experiments/stats.py`). Post-warm-up KPIs from each "
-             "run's `summary.json`; KPIs with the same neutral value in both designs are left "
-             "out. With fewer than about 10 pairs the percentile interval is too narrow.", ""]
+             + "), and the mean paired difference with its 95 % Student t-interval "
+             "(`experiments/stats.py`). Post-warm-up KPIs from each run's `summary.json`; KPIs "
+             "with the same neutral value in both designs are left out.", ""]
     for base, other in pairs:
         tab = paired_table(sw.runs, base, other, keys)
         lines += [f"### {other} vs {base}", ""]
@@ -713,7 +720,7 @@ PILOT_KPIS = [  # (suffix of pilot_<arm>_..., label, unit)
 
 def pilot_table(runs: pd.DataFrame) -> pd.DataFrame:
     """Treated vs control within each pilot run (same days, staff and product), paired over
-    runs: means, mean difference treated − control and its 95 % bootstrap interval."""
+    runs: means, mean difference treated − control and its 95 % Student t-interval."""
     rows = []
     for key, label, unit in PILOT_KPIS:
         a, b = f"pilot_control_{key}", f"pilot_treated_{key}"
@@ -743,7 +750,7 @@ def pilot_section(sw: Sweep) -> list[str]:
     lines = ["## The pilot: treated vs matched control", "",
              "Tickets created inside the pilot window, treated arm (owned by the pilot pod) vs "
              "control arm (tiered throughout) of the same segment in the same run; the "
-             "difference is paired within each run, its interval a 95 % percentile bootstrap "
+             "difference is paired within each run, its interval a 95 % Student t-interval "
              f"over {len(runs)} runs. Work cost values each hour worked on the arm's tickets at "
              "the worker's loaded salary (idle time is not counted).", "",
              "| KPI | unit | control | treated | treated − control [95 % CI] | seeds for ±5 % |",
@@ -751,7 +758,8 @@ def pilot_section(sw: Sweep) -> list[str]:
     for r in tab.itertuples(index=False):
         need = f"{r.seeds_needed:.0f}" if math.isfinite(r.seeds_needed) else "–"
         lines.append(f"| {r.kpi} | {r.unit} | {fmt(r.control)} | {fmt(r.treated)} | "
-                     f"{fmt(r.diff)} [{fmt(r.ci_low)}, {fmt(r.ci_high)}] | {need} |")
+                     f"{fmt_signed(r.diff)} [{fmt_signed(r.ci_low)}, {fmt_signed(r.ci_high)}] | "
+                     f"{need} |")
     return lines + [""]
 
 

@@ -73,6 +73,7 @@ TIERS = {
     "test_calendar_unit.py": "unit",
     "test_layering.py": "unit",
     "test_stats.py": "unit",
+    "test_compare.py": "unit",
     "test_config.py": "unit",
     # model
     "test_regression.py": "model",
@@ -103,6 +104,9 @@ TIERS = {
 }
 #: ``file::test`` -> tier, where a file mixes tiers (parametrised tests: the function's name)
 TIER_OVERRIDES = {
+    # make run end to end in a smoke size (the rest of the file: options, numbers, the verdict)
+    "test_compare.py::test_make_run_ends_with_a_verdict_consistent_with_its_table": "e2e",
+    "test_compare.py::test_one_seed_run_says_na_not_nan": "e2e",
     # long runs (400-800 days each) of the pay rule: validation, to keep make check fast
     "test_rulebook.py::test_nobody_gets_more_raises_than_completed_years_in_the_run": "validation",
     "test_rulebook.py::test_after_a_year_an_l1_and_a_generalist_get_the_same_raise": "validation",

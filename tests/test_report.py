@@ -194,6 +194,120 @@ def test_pilot(tables):
     assert_labelled(F.fig_pilot(tables["pilot"], 30, 90, warmup_day=10))
 
 
+# ---- what the bands, bars, lines and legends say they are ------------------------------------
+def _legend_texts(fig: Figure) -> list[str]:
+    return [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+
+
+def test_a_band_over_few_runs_is_their_range_and_says_so(tables):
+    three = pd.DataFrame({"x": [0, 0, 0], "v": [1.0, 2.0, 6.0]})
+    band = F.quantile_band(three, "x", "v")
+    assert (band["low"].iloc[0], band["high"].iloc[0]) == (1.0, 6.0)  # min-max, as labelled
+    many = pd.DataFrame({"x": 0, "v": np.arange(1.0, 21.0)})  # 20 runs: percentiles
+    band = F.quantile_band(many, "x", "v")
+    assert band["low"].iloc[0] == pytest.approx(np.quantile(np.arange(1.0, 21.0), 0.05))
+    assert band["low"].iloc[0] > 1.0 and band["high"].iloc[0] < 20.0
+    assert F.band_text(3) == "Range of runs (min–max)"
+    assert F.band_text(F.MIN_RUNS_PERCENTILE) == "5th–95th percentile of runs"
+    fig = F.fig_kpis_over_time(tables["series"], tables["weekly"], warmup_day=10)  # 3 runs
+    assert "Range of runs (min–max)" in _legend_texts(fig)
+    assert "5th–95th percentile of runs" not in _legend_texts(fig)
+    series = pd.concat([synthetic_series(d, s) for d in DESIGNS for s in range(20)],
+                       ignore_index=True)
+    weekly = pd.concat([_tag(F.weekly_ticket_table(synthetic_tickets(s), 120), d, s)
+                        for d in DESIGNS for s in range(20)], ignore_index=True)
+    fig = F.fig_kpis_over_time(series, weekly, warmup_day=10)
+    assert "5th–95th percentile of runs" in _legend_texts(fig)
+    assert F.band_caption(3).startswith("range across runs (min–max")
+    assert F.band_caption(25) == "5th–95th percentile across runs"
+    fig = F.fig_customers(tables["retention"], tables["series"], warmup_day=10)
+    assert "Range of runs (min–max)" in _legend_texts(fig)
+    fig = F.fig_pilot(tables["pilot"], 30, 90, warmup_day=10)
+    assert {"Range of runs (min–max)", "95 % t-interval"} <= set(_legend_texts(fig))
+
+
+def test_the_proficiency_band_is_not_the_warm_up_grey(tables):
+    from matplotlib.colors import to_rgb
+
+    fig = F.fig_proficiency(tables["series"], warmup_day=10)
+    texts = _legend_texts(fig)
+    handles = fig.legends[0].legend_handles
+    band = to_rgb(handles[texts.index("10th–90th percentile, all staff")].get_facecolor())
+    warm = to_rgb(handles[texts.index("Warm-up")].get_facecolor())
+    assert band != warm
+    assert max(band) - min(band) > 0.3  # a colour, not another grey
+
+
+def test_escalation_tax_joins_a_series_across_an_empty_bin(tables):
+    # a design that never hands a ticket off exactly once: bins 0 and 2 only, one line
+    h = tables["handoffs"].copy()
+    gen = h["design"] == "generalist"
+    h.loc[gen & ~h["bin"].astype(str).isin(["0", "2"]), "median_resolution_days"] = np.nan
+    fig = F.fig_escalation_tax(h)
+    ax_time = fig.axes[1]
+    colour = F.design_colour("generalist")
+    lines = [ln for ln in ax_time.get_lines() if ln.get_color() == colour
+             and ln.get_linestyle() != "None" and len(ln.get_xdata()) > 1]
+    assert len(lines) == 1
+    xy = lines[0].get_xydata()
+    assert len(xy) == 2 and np.isfinite(xy).all()  # one segment from bin 0 to bin 2
+    assert xy[1, 0] - xy[0, 0] == pytest.approx(2.0)
+
+
+def test_staff_survival_legend_shows_styles_as_drawn(tables):
+    import matplotlib as mpl
+
+    fig = F.fig_staff_survival(tables["staff"], 400)
+    leg = fig.legends[0]
+    texts = [t.get_text() for t in leg.get_texts()]
+    by = dict(zip(texts, leg.legend_handles, strict=True))
+    # a role is a colour (its curve is solid or dashed by its number of exits, per panel)
+    for role in ("L1", "L2", "Generalist"):
+        assert isinstance(by[role], mpl.patches.Rectangle), role
+    assert f"Fewer than {F.MIN_EXITS_BAND} exits" in by
+    assert by[f"Fewer than {F.MIN_EXITS_BAND} exits"].get_linestyle() == "--"
+    assert any(t.startswith(f"{F.MIN_EXITS_BAND}+ exits") for t in texts)
+    styles = {ln.get_linestyle() for ax in fig.axes for ln in ax.get_lines()}
+    assert styles <= {"-", "--"}
+
+
+def test_cost_bars_are_t_intervals_wider_than_the_runs_at_three_runs(tables):
+    mean, lo, hi = F._mean_ci(np.array([1.0, 2.0, 6.0]))
+    assert mean == 3.0 and lo < 1.0 and hi > 6.0  # not the min-max of a 3-run bootstrap
+    assert all(np.isnan(F._mean_ci(np.array([4.0]))[1:]))  # one run: no bar
+    assert "Mean across runs, 95 % t-interval" in _legend_texts(F.fig_costs(tables["runs"]))
+
+
+def test_regime_cells_use_the_t_interval(tables):
+    from experiments.stats import t_interval
+
+    runs = tables["runs"]
+    cells = F.regime_cells(runs, "product.scriptable_share", "customers.relationship_weight",
+                           "total_cost_per_customer_year", "tiered", "generalist",
+                           ["product.scriptable_share", "customers.relationship_weight"])
+    a = runs[(runs["design"] == "tiered") & (runs["product.scriptable_share"] == 0.3)
+             & (runs["customers.relationship_weight"] == 0.0)].sort_values("seed")
+    b = runs[(runs["design"] == "generalist") & (runs["product.scriptable_share"] == 0.3)
+             & (runs["customers.relationship_weight"] == 0.0)].sort_values("seed")
+    d = b["total_cost_per_customer_year"].to_numpy() - a["total_cost_per_customer_year"].to_numpy()
+    lo, hi = t_interval(d)
+    base = a["total_cost_per_customer_year"].mean()
+    row = cells.iloc[0]
+    assert row["low_pct"] == pytest.approx(100 * lo / base)
+    assert row["high_pct"] == pytest.approx(100 * hi / base)
+
+
+def test_condition_values_and_table_cells_are_fixed_point():
+    from experiments.tables import markdown, plain_cell
+
+    assert F._fmt(1e6) == "1000000" and F._fmt(36500.0) == "36500" and F._fmt(0.35) == "0.35"
+    assert F._fmt(2.5e-7) == "0.00000025" and F._fmt(3) == "3" and F._fmt("saas") == "saas"
+    assert plain_cell(6.274e-06) == "0.00000627" and plain_cell(79520.4) == "79,520.400"
+    assert plain_cell(0.0) == "0.000"
+    text = markdown(pd.DataFrame({"a": [6.274e-06, 7.952e04], "b": ["x", "y"]}))
+    assert "e-0" not in text and "e+0" not in text
+
+
 def test_kaplan_meier_without_truncation_matches_hand_computation():
     # 5 people from t=0: exits at 1, 2, censored at 3, exit at 4, censored at 5
     times, surv, _, at_risk = F.kaplan_meier(np.zeros(5), [1, 2, 3, 4, 5],
@@ -279,6 +393,8 @@ def test_report_writes_every_file(smoke_sweep, smoke_report):
     for heading in ("## Comparison of designs", "### generalist vs tiered", "## Provenance"):
         assert heading in report
     assert "[95 % CI]" in report and "| old cost per outcome | $/ticket |" in report
+    assert "95 % Student t-interval" in report and "bootstrap" not in report
+    assert "range across runs (min–max" in report  # 2 runs per design: no percentile band
     # the headline leads: total cost per customer-year, then support cost, lost revenue, net
     # contribution, support cost per problem, then the flow KPIs
     rows = [line.split(" | ")[0].lstrip("| ") for line in report.splitlines()
