@@ -88,6 +88,7 @@ TIERS = {
     "test_mechanism.py": "model",
     "test_outcomes.py": "model",
     "test_world.py": "model",
+    "test_eventlog.py": "model",
     # validation
     "test_theory.py": "validation",
     "test_directional.py": "validation",

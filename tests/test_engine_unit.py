@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from unit_stubs import StubPerson, engine, staffed, ticket
 
-from model.calendar import BusinessCalendar
+from model.calendar import AlwaysCalendar, BusinessCalendar
 from model.desks import Desk
-from model.engine import PresetArrivals
-from model.recorder import TICKET_COLUMNS
+from model.engine import Engine, PresetArrivals
+from model.recorder import TICKET_COLUMNS, Recorder
 
 
 class StubPolicy:
@@ -147,6 +147,43 @@ def test_the_return_trip_of_a_referral_is_an_engineering_return_not_pingpong():
     assert u.handoffs == 3 and u.eng_return and u.pingpong  # engineering got it back
     row = dict(zip(TICKET_COLUMNS, e.rec.row(t), strict=True))
     assert row["engineering_return"] and not row["pingpong"]
+
+
+@pytest.mark.parametrize("events", [False, True])
+def test_completions_are_logged_with_the_event_log_and_cost_nothing_without(monkeypatch, events):
+    """With the event log on, every piece of work ends in a ``complete`` event (before its
+    outcome); with it off, the recorder's ``completed`` is never even called."""
+    calls = []
+    monkeypatch.setattr(Recorder, "completed",
+                        lambda self, t, person, now: calls.append((t.id, person.unique_id, now)))
+    l1 = staffed(Desk("l1", "l1", 1, (0,)), StubPerson(1))
+    l2 = staffed(Desk("l2", "l2", 2, (0,)), StubPerson(2))
+    t = ticket(created_h=0.0, work_h=1.0)
+    pol = StubPolicy(l1, {1: [("handoff", l2)]})
+    e = Engine(AlwaysCalendar(), Recorder(record_events=events), policy=pol, desks=[l1, l2])
+    pol.eng = e
+    e.arrivals = PresetArrivals([t])
+    e.run_until(24.0)
+    assert t.resolved_h == 2.0
+    assert calls == ([(1, 1, 1.0), (1, 2, 2.0)] if events else [])
+
+
+def test_the_event_log_holds_a_start_and_a_complete_per_piece():
+    l1 = staffed(Desk("l1", "l1", 1, (0,)), StubPerson(1))
+    l2 = staffed(Desk("l2", "l2", 2, (0,)), StubPerson(2))
+    t = ticket(created_h=0.0, work_h=1.0)
+    pol = StubPolicy(l1, {1: [("handoff", l2)]})
+    e = Engine(AlwaysCalendar(), Recorder(record_events=True), policy=pol, desks=[l1, l2])
+    pol.eng = e
+    e.arrivals = PresetArrivals([t])
+    e.run_until(24.0)
+    ev = e.rec.events.frame()
+    assert list(zip(ev["activity"], ev["desk"], ev["staff_id"], ev["role"], ev["time_h"],
+                    strict=True)) == [
+        ("created", "", -1, "", 0.0), ("start", "l1", 1, "l1", 0.0),
+        ("complete", "l1", 1, "l1", 1.0), ("handoff_to_l2", "l1", -1, "", 1.0),
+        ("start", "l2", 2, "l1", 1.0), ("complete", "l2", 2, "l1", 2.0),
+        ("resolved", "l2", 2, "l1", 2.0)]
 
 
 def test_waiting_for_the_customer_holds_no_one():
