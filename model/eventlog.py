@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+from collections.abc import Iterator
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
@@ -172,49 +173,25 @@ def _ocel_value(kind: str, v):
     return {"boolean": bool, "float": float, "int": int}.get(kind, str)(v)
 
 
-def ocel(events: pd.DataFrame, tickets: pd.DataFrame | None = None,
-         staff: pd.DataFrame | None = None, customers: pd.DataFrame | None = None) -> dict:
-    """``events`` (with its ``timestamp`` column) as an OCEL 2.0 JSON document (a dict).
-
-    ``tickets``, ``staff`` and ``customers`` (the run's tables, each optional) give the objects'
-    attributes and the ticket-customer relations."""
+def _ocel_parts(events: pd.DataFrame, tickets, staff, customers) -> tuple[dict, Iterator[dict]]:
+    """The OCEL 2.0 document without its events, and an iterator over the events (so a long
+    log is written one event at a time, never held as one big document)."""
     _check(events)
     attrs, values = _ticket_attributes(tickets)
     customer_of = {}
     if tickets is not None and "customer_id" in tickets.columns:
         customer_of = dict(zip(tickets["ticket_id"].tolist(), tickets["customer_id"].tolist(),
                                strict=True))
-    stamps = iso(events["timestamp"])
-    out_events, types, desks, people = [], {}, set(), set()
-    rows = zip(events["ticket_id"].tolist(), events["time_h"].tolist(),
-               events["activity"].tolist(), events["desk"].tolist(),
-               events["staff_id"].tolist(), events["role"].tolist(), stamps, strict=True)
-    for i, (tid, hour, act, desk, sid, role, stamp) in enumerate(rows):
-        kind = OCEL_WORK.get(act, act)
-        rel = [{"objectId": f"ticket-{tid}", "qualifier": "ticket"}]
-        if act.startswith(HANDOFF):
-            to = act.removeprefix(HANDOFF)
-            rel += [{"objectId": f"desk-{desk}", "qualifier": "from"},
-                    {"objectId": f"desk-{to}", "qualifier": "to"}]
-            desks.update((desk, to))
-        elif desk:
-            rel.append({"objectId": f"desk-{desk}", "qualifier": "desk"})
-            desks.add(desk)
-        attributes = [{"name": "time_h", "value": hour}]
-        if sid >= 0:
-            rel.append({"objectId": f"staff-{sid}", "qualifier": "resource"})
-            attributes.append({"name": "role", "value": role})
-            people.add(sid)
-            types[kind] = True
-        else:
-            types.setdefault(kind, False)
-        if act == "created" and tid in customer_of:
-            rel.append({"objectId": f"customer-{customer_of[tid]}", "qualifier": "customer"})
-        out_events.append({"id": f"e{i}", "type": kind, "time": stamp,
-                           "attributes": attributes, "relationships": rel})
-    objects = []
+    acts = events["activity"]
+    handoff = acts.str.startswith(HANDOFF)
+    targets = set(acts[handoff].str.removeprefix(HANDOFF).unique().tolist())
+    desks = (set(events.loc[events["desk"] != "", "desk"].unique().tolist()) | targets)
+    people = sorted(set(events.loc[events["staff_id"] >= 0, "staff_id"].unique().tolist()))
+    tids = sorted(set(events["ticket_id"].unique().tolist()))
+    with_staff = events["staff_id"].ge(0).groupby(acts.to_numpy()).any()
     ticket_attrs = [(n, k) for n, k in attrs if n != "customer_id"]
-    for tid in sorted(set(events["ticket_id"].tolist())):
+    objects = []
+    for tid in tids:
         vals = dict(zip([n for n, _ in attrs], values.get(tid, ()), strict=False))
         obj = {"id": f"ticket-{tid}", "type": "ticket",
                "attributes": [{"name": n, "time": STATIC, "value": _ocel_value(k, vals[n])}
@@ -228,7 +205,7 @@ def ocel(events: pd.DataFrame, tickets: pd.DataFrame | None = None,
                dict(zip(staff["staff_id"].tolist(), staff["role"].tolist(), strict=True)))
     objects += [{"id": f"staff-{s}", "type": "staff",
                  "attributes": ([{"name": "role", "time": STATIC, "value": str(role_of[s])}]
-                                if s in role_of else [])} for s in sorted(people)]
+                                if s in role_of else [])} for s in people]
     objects += [{"id": f"desk-{d}", "type": "desk", "attributes": []} for d in sorted(desks)]
     segment_of = ({} if customers is None or "segment" not in customers.columns else
                   dict(zip(customers["customer_id"].tolist(), customers["segment"].tolist(),
@@ -236,8 +213,7 @@ def ocel(events: pd.DataFrame, tickets: pd.DataFrame | None = None,
     objects += [{"id": f"customer-{c}", "type": "customer",
                  "attributes": ([{"name": "segment", "time": STATIC, "value": str(segment_of[c])}]
                                 if c in segment_of else [])}
-                for c in sorted({customer_of[t] for t in set(events["ticket_id"].tolist())
-                                 if t in customer_of})]
+                for c in sorted({customer_of[t] for t in tids if t in customer_of})]
     object_types = [
         {"name": "ticket", "attributes": [{"name": n, "type": OCEL_TYPES[k]}
                                           for n, k in ticket_attrs]},
@@ -246,17 +222,58 @@ def ocel(events: pd.DataFrame, tickets: pd.DataFrame | None = None,
         {"name": "customer",
          "attributes": [{"name": "segment", "type": "string"}] if segment_of else []},
     ]
-    event_types = [{"name": k, "attributes": [{"name": "time_h", "type": "float"}]
-                    + ([{"name": "role", "type": "string"}] if with_staff else [])}
-                   for k, with_staff in sorted(types.items())]
-    return {"objectTypes": object_types, "eventTypes": event_types, "objects": objects,
-            "events": out_events}
+    event_types = [{"name": OCEL_WORK.get(a, a),
+                    "attributes": [{"name": "time_h", "type": "float"}]
+                    + ([{"name": "role", "type": "string"}] if staffed else [])}
+                   for a, staffed in sorted(with_staff.items(),
+                                            key=lambda kv: OCEL_WORK.get(kv[0], kv[0]))]
+    head = {"objectTypes": object_types, "eventTypes": event_types, "objects": objects}
+    return head, _ocel_events(events, customer_of)
+
+
+def _ocel_events(events: pd.DataFrame, customer_of: dict) -> Iterator[dict]:
+    rows = zip(events["ticket_id"].tolist(), events["time_h"].tolist(),
+               events["activity"].tolist(), events["desk"].tolist(),
+               events["staff_id"].tolist(), events["role"].tolist(), iso(events["timestamp"]),
+               strict=True)
+    for i, (tid, hour, act, desk, sid, role, stamp) in enumerate(rows):
+        rel = [{"objectId": f"ticket-{tid}", "qualifier": "ticket"}]
+        if act.startswith(HANDOFF):
+            rel += [{"objectId": f"desk-{desk}", "qualifier": "from"},
+                    {"objectId": f"desk-{act.removeprefix(HANDOFF)}", "qualifier": "to"}]
+        elif desk:
+            rel.append({"objectId": f"desk-{desk}", "qualifier": "desk"})
+        attributes = [{"name": "time_h", "value": hour}]
+        if sid >= 0:
+            rel.append({"objectId": f"staff-{sid}", "qualifier": "resource"})
+            attributes.append({"name": "role", "value": role})
+        if act == "created" and tid in customer_of:
+            rel.append({"objectId": f"customer-{customer_of[tid]}", "qualifier": "customer"})
+        yield {"id": f"e{i}", "type": OCEL_WORK.get(act, act), "time": stamp,
+               "attributes": attributes, "relationships": rel}
+
+
+def ocel(events: pd.DataFrame, tickets: pd.DataFrame | None = None,
+         staff: pd.DataFrame | None = None, customers: pd.DataFrame | None = None) -> dict:
+    """``events`` (with its ``timestamp`` column) as an OCEL 2.0 JSON document (a dict).
+
+    ``tickets``, ``staff`` and ``customers`` (the run's tables, each optional) give the objects'
+    attributes and the ticket-customer relations."""
+    head, evs = _ocel_parts(events, tickets, staff, customers)
+    return {**head, "events": list(evs)}
 
 
 def write_ocel(events: pd.DataFrame, path, tickets: pd.DataFrame | None = None,
                staff: pd.DataFrame | None = None, customers: pd.DataFrame | None = None) -> None:
-    """Write :func:`ocel` of the run's tables as OCEL 2.0 JSON to ``path``."""
-    doc = ocel(events, tickets, staff, customers)
+    """Write :func:`ocel` of the run's tables as OCEL 2.0 JSON to ``path``, one event at a time."""
+    head, evs = _ocel_parts(events, tickets, staff, customers)
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(doc, f, separators=(",", ":"))
-        f.write("\n")
+        f.write(dumps(head)[:-1] + ',"events":[')
+        buf: list[str] = []
+        for n, e in enumerate(evs):
+            buf.append(("," if n else "") + dumps(e))
+            if len(buf) >= 4096:
+                f.write("".join(buf))
+                buf = []
+        f.write("".join(buf) + "]}\n")

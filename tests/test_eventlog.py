@@ -80,12 +80,15 @@ def test_xes_is_one_trace_per_ticket_with_a_work_start_and_complete(tmp_path):
     assert again.read_bytes() == path.read_bytes()
 
 
-def test_ocel_relates_tickets_desks_people_and_customers():
+def test_ocel_relates_tickets_desks_people_and_customers(tmp_path):
     ev = _events([(5, 2.0, "created", "", -1, ""), (5, 9.0, "start", "l1", 8, "l1"),
                   (5, 9.5, "complete", "l1", 8, "l1"), (5, 9.5, "handoff_to_l2", "l1", -1, "")])
-    doc = ocel(ev, pd.DataFrame({"ticket_id": [5], "customer_id": [2], "class_id": [9]}),
-               pd.DataFrame({"staff_id": [8], "role": ["l2"]}),
-               pd.DataFrame({"customer_id": [2], "segment": ["smb"]}))
+    tables = (pd.DataFrame({"ticket_id": [5], "customer_id": [2], "class_id": [9]}),
+              pd.DataFrame({"staff_id": [8], "role": ["l2"]}),
+              pd.DataFrame({"customer_id": [2], "segment": ["smb"]}))
+    doc = ocel(ev, *tables)
+    write_ocel(ev, tmp_path / "log.json", *tables)  # written one event at a time: the same
+    assert json.loads((tmp_path / "log.json").read_text()) == doc
     assert [e["type"] for e in doc["events"]] == ["created", OCEL_WORK["start"],
                                                  OCEL_WORK["complete"], "handoff_to_l2"]
     rel = [{(r["objectId"], r["qualifier"]) for r in e["relationships"]} for e in doc["events"]]
