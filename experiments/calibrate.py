@@ -60,7 +60,9 @@ def statistics(tickets: pd.DataFrame) -> dict:
     out = {
         "share_no_handoff": float((r["handoffs"] == 0).mean()),
         "mean_handoffs": float(r["handoffs"].mean()),
-        "pingpong_share": float(r["pingpong"].mean()),
+        # the log's ping-pong: a team gets back a ticket it passed on, a return from the third
+        # line included; the model splits that into ping-pong and the engineering return trip
+        "pingpong_share": float((r["pingpong"] | r["engineering_return"]).mean()),
         "max_level_L1": float((r["max_level"] == 1).mean()),
         "max_level_L2": float((r["max_level"] == 2).mean()),
         "max_level_L3": float((r["max_level"] == 3).mean()),

@@ -66,6 +66,7 @@ FLOW_KPIS = [
     ("contacts_per_ticket", "contacts per ticket", "n"),
     ("stalled_share", "stalled tickets", "share"),
     ("pingpong_share", "ping-pong tickets", "share"),
+    ("engineering_return_share", "back from engineering", "share"),
     ("reopen_share", "reopened tickets", "share"),
     ("staff_hours_per_ticket", "staff hours per ticket", "h"),
 ]

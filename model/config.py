@@ -13,6 +13,7 @@ This module is pure Python: the Hydra front end registers these classes with its
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,8 @@ class SimConfig:
                                             src="[A] a working day in queues, summed over hand-offs")
     record_tickets: bool = _f(True)
     record_events: bool = _f(False)
+    start_date: str = _f("2026-01-05", src="[A] any Monday (day 0 of the calendar is a Monday): "
+                                           "the date of day 0 in the event log's timestamps")
     progress: bool = _f(True)
 
 
@@ -652,6 +655,24 @@ class Config:
 
 
 # ------------------------------------------------------------------------------------------------
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def parse_start_date(value) -> dt.date:
+    """``value`` as a date: an ISO date string (``YYYY-MM-DD``) that falls on a Monday, as day 0
+    of the simulated calendar does. Raises ``ValueError`` naming what is wrong."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be an ISO date string YYYY-MM-DD, got {type(value).__name__}")
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO date YYYY-MM-DD") from None
+    if day.weekday() != 0:
+        raise ValueError(f"must be a Monday (day 0 of the simulated calendar is a Monday); "
+                         f"{day.isoformat()} is a {WEEKDAYS[day.weekday()]}")
+    return day
+
+
 def _range_text(lo, hi) -> str:
     if lo is not None and hi is not None:
         return f"between {lo} and {hi}"
@@ -691,6 +712,10 @@ def _walk(obj: Any, prefix: str, errors: list[str]) -> None:
 
 def _cross_checks(cfg: Config, errors: list[str]) -> None:
     sim, prod, org = cfg.sim, cfg.product, cfg.org
+    try:
+        parse_start_date(sim.start_date)
+    except ValueError as e:
+        errors.append(f"sim.start_date = {sim.start_date!r}: {e}")
     if sim.warmup_days >= sim.horizon_days:
         errors.append(f"sim.warmup_days = {sim.warmup_days}: must be < sim.horizon_days "
                       f"({sim.horizon_days})")

@@ -3,7 +3,7 @@
 Tickets live on the engine's own binary heap, never as Mesa agents or Mesa events (each of those
 costs several times a whole ticket's budget). The engine owns the mechanics every design shares:
 queueing at desks, one ticket per person at a time, work that pauses outside shifts, hand-offs
-(counting, ping-pong, context loss), waits for the customer's reply that hold no one, and
+(counting, ping-pong, engineering returns, context loss), waits for the customer's reply that hold no one, and
 reopenings. *What* happens to a ticket after a piece of work is decided by the routing policy
 (``model/routing.py``); the engine only carries it out.
 
@@ -84,12 +84,15 @@ class Engine:
         """Process every event with time < ``t_end`` in time order (an arrival first on a tie).
 
         The hot loop: the methods it calls per event are looked up once per call of
-        ``run_until`` (a day), not once per event; ``start``, ``_finish`` and ``enqueue`` stay
+        ``run_until`` (a day), not once per event (so is whether the event log wants a
+        ``complete`` event per piece); ``start``, ``_finish`` and ``enqueue`` stay
         methods of the engine, so a hook on them (tests) still sees every call.
         """
         heap, arr, policy, rec = self.heap, self.arrivals, self.policy, self.rec
         pop, inf = heapq.heappop, math.inf
-        finish, enqueue = self._finish, self.enqueue
+        # with the event log on, each piece's end is logged first (nothing is paid otherwise)
+        finish = self._finish if rec.events is None else self._finish_logged
+        enqueue = self.enqueue
         intake, intake_hooks = policy.intake, self.intake_hooks
         created, entered = rec.created, rec.entered
         a_times = arr.times if arr is not None else ()
@@ -209,6 +212,11 @@ class Engine:
                 return
         desk.set_idle(person)
 
+    def _finish_logged(self, person, t: float) -> None:
+        """:meth:`_finish` after the piece's ``complete`` event (only with the event log on)."""
+        self.rec.completed(person.ticket, person, t)
+        self._finish(person, t)
+
     def _shift_start(self, t: float) -> None:
         for desk in self.desks:
             if not desk.queued:
@@ -223,10 +231,18 @@ class Engine:
                     break
 
     # --- what policies ask the engine to do --------------------------------------------------
-    def handoff(self, ticket, src, dst, key: int, preferred, t: float, lost: bool) -> None:
-        """Move a ticket from desk ``src`` to desk ``dst`` (a team change)."""
+    def handoff(self, ticket, src, dst, key: int, preferred, t: float, lost: bool,
+                returning: bool = False) -> None:
+        """Move a ticket from desk ``src`` to desk ``dst`` (a team change).
+
+        A desk that gets back a ticket it had handed away marks it ping-pong, except on the
+        return trip of a referral (``returning``: engineering sends a ticket back to the front
+        line), which marks ``eng_return`` instead: the same rule in every design.
+        """
         ticket.handoffs += 1
-        if dst.name in ticket.handed_from:
+        if returning:
+            ticket.eng_return = True
+        elif dst.name in ticket.handed_from:
             ticket.pingpong = True
         if src.name not in ticket.handed_from:
             ticket.handed_from.append(src.name)

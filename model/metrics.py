@@ -41,6 +41,7 @@ def ticket_kpis(tickets: pd.DataFrame, warmup_h: float) -> dict:
         "stalled_share": _mean(t["stalled"]),
         "reopen_share": _mean(res["reopened"] > 0),
         "pingpong_share": _mean(res["pingpong"]),
+        "engineering_return_share": _mean(res["engineering_return"]),
         "max_level_share_1": _mean(res["max_level"] == 1),
         "max_level_share_2": _mean(res["max_level"] == 2),
         "max_level_share_3": _mean(res["max_level"] == 3),

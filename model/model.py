@@ -98,7 +98,8 @@ class TierSimModel(mesa.Model):
         self.catalogue = build_catalogue(cfg.product, self.streams["catalogue"],
                                          cfg.sim.horizon_days, self.streams["releases"])
         self.calendar = make_calendar(cfg.sim.calendar, cfg.sim.business_hours, cfg.sim.workdays)
-        self.recorder = Recorder(cfg.sim.record_tickets, cfg.sim.record_events)
+        self.recorder = Recorder(cfg.sim.record_tickets, cfg.sim.record_events,
+                                 24.0 * cfg.sim.warmup_days)
         self.engine = Engine(self.calendar, self.recorder,
                              cfg.sim.stalled_after_working_hours)
         self.customers: list[Customer] = build_customers(

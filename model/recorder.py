@@ -21,15 +21,17 @@ TICKET_COLUMNS = [
     "ticket_id", "customer_id", "class_id", "domain", "complexity", "created_h", "first_start_h",
     "resolved_h", "wait_h", "resolution_h", "handoffs", "explanations", "contacts", "reopened",
     "stalled", "pingpong", "max_level", "resolver_id", "resolver_role", "named_request",
-    "honoured", "needs_engineering", "specialist", "cost_h", "pilot_arm", "segment",
+    "honoured", "engineering_return", "warmup", "needs_engineering", "specialist", "cost_h",
+    "pilot_arm", "segment",
 ]
-EVENT_COLUMNS = ["ticket_id", "time_h", "activity", "desk", "staff_id"]
+EVENT_COLUMNS = ["ticket_id", "time_h", "activity", "desk", "staff_id", "role"]
 _I, _F, _B = "int64", "float64", "bool"
 DTYPES = {  # explicit column types: fast conversion and a stable Parquet schema
     "ticket_id": _I, "customer_id": _I, "class_id": _I, "domain": _I, "complexity": _F,
     "created_h": _F, "first_start_h": _F, "resolved_h": _F, "wait_h": _F, "resolution_h": _F,
     "handoffs": _I, "explanations": _I, "contacts": _I, "reopened": _I, "stalled": _B,
     "pingpong": _B, "max_level": _I, "resolver_id": _I, "named_request": _B, "honoured": _B,
+    "engineering_return": _B, "warmup": _B,
     "needs_engineering": _B, "specialist": _B, "cost_h": _F, "time_h": _F, "staff_id": _I,
 }
 CHUNK = 65536
@@ -147,9 +149,19 @@ class _ChunkedLog:
 
 
 class Recorder:
-    """Counters and logs for one run."""
+    """Counters and logs for one run.
 
-    def __init__(self, record_tickets: bool = True, record_events: bool = False) -> None:
+    Args:
+        record_tickets: keep the ticket log (one row per ticket).
+        record_events: keep the event log (one row per ticket event, with a ``complete`` event
+            at the end of every piece of work: :meth:`completed`, which the engine calls only
+            while this log is kept).
+        warmup_h: tickets created before this hour are flagged ``warmup`` in the ticket log.
+    """
+
+    def __init__(self, record_tickets: bool = True, record_events: bool = False,
+                 warmup_h: float = 0.0) -> None:
+        self.warmup_h = warmup_h
         self.tickets = _ChunkedLog(TICKET_COLUMNS) if record_tickets else None
         self.events = _ChunkedLog(EVENT_COLUMNS) if record_events else None
         # cumulative counters
@@ -172,18 +184,25 @@ class Recorder:
         self.n_created += 1
         self.day_created += 1
         if self.events is not None:
-            self.events.append((t.id, t.created_h, "created", "", -1))
+            self.events.append((t.id, t.created_h, "created", "", -1, ""))
 
     def queued(self, t, desk, now: float) -> None:
         if self.events is not None:
-            self.events.append((t.id, now, "queued", desk.name, -1))
+            self.events.append((t.id, now, "queued", desk.name, -1, ""))
 
     def started(self, t, person, now: float, hours: float) -> None:
         self.n_starts += 1
         role = person.role
         self.day_busy_h[role] = self.day_busy_h.get(role, 0.0) + hours
         if self.events is not None:
-            self.events.append((t.id, now, "start", person.desk.name, person.unique_id))
+            self.events.append((t.id, now, "start", t.desk.name, person.unique_id,
+                                ROLE_TEXT[role]))
+
+    def completed(self, t, person, now: float) -> None:
+        """``person`` completes a piece of work on ``t`` (event log only: the engine calls this
+        only while the event log is kept, so it costs nothing otherwise)."""
+        self.events.append((t.id, now, "complete", t.desk.name, person.unique_id,
+                            ROLE_TEXT[person.role]))
 
     def entered(self, desk_name: str) -> None:
         """A ticket arrives at a desk: new, reopened or handed off."""
@@ -193,28 +212,31 @@ class Recorder:
         self.n_handoffs += 1
         self.day_handoffs += 1
         if self.events is not None:
-            self.events.append((t.id, now, f"handoff_to_{dst.name}", src.name, -1))
+            self.events.append((t.id, now, f"handoff_to_{dst.name}", src.name, -1, ""))
 
     def waiting(self, t, now: float) -> None:
         if self.events is not None:
-            self.events.append((t.id, now, "wait_customer", t.desk.name, -1))
+            self.events.append((t.id, now, "wait_customer", t.desk.name, -1, ""))
 
     def reopen_scheduled(self, t, now: float) -> None:
         self.n_reopens += 1
         if self.events is not None:
-            self.events.append((t.id, now, "closed_reopens", t.desk.name, t.resolver.unique_id))
+            r = t.resolver
+            self.events.append((t.id, now, "closed_reopens", t.desk.name, r.unique_id,
+                                ROLE_TEXT[r.role]))
 
     def closed(self, t, now: float) -> None:
         self.n_closed += 1
         self.day_closed += 1
         self.day_resolution_sum += now - t.created_h
         if self.events is not None:
-            self.events.append((t.id, now, "resolved", t.desk.name, t.resolver.unique_id))
+            r = t.resolver
+            self.events.append((t.id, now, "resolved", t.desk.name, r.unique_id,
+                                ROLE_TEXT[r.role]))
         if self.tickets is not None:
             self.tickets.append(self.row(t))
 
-    @staticmethod
-    def row(t) -> tuple:
+    def row(self, t) -> tuple:
         r = t.resolver
         resolved = t.resolved_h if t.resolved_h >= 0 and r is not None else float("nan")
         first = t.first_start_h if t.first_start_h >= 0 else float("nan")
@@ -223,8 +245,9 @@ class Recorder:
                 t.wait_h if t.first_start_h >= 0 else float("nan"), resolved - t.created_h,
                 t.handoffs, t.explanations, t.contacts, t.reopened, t.stalled, t.pingpong,
                 t.max_level, r.unique_id if r is not None else -1,
-                ROLE_TEXT[r.role] if r is not None else "", t.named_request, t.honoured, t.needs_eng,
-                t.specialist, t.cost_h, c.pilot_arm, c.segment)
+                ROLE_TEXT[r.role] if r is not None else "", t.named_request, t.honoured,
+                t.eng_return, t.created_h < self.warmup_h, t.needs_eng, t.specialist, t.cost_h,
+                c.pilot_arm, c.segment)
 
     # --- daily series -----------------------------------------------------------------------
     def end_of_day(self, day: int, extra: dict) -> dict:

@@ -351,7 +351,8 @@ class Policy:
             lost = self.loss_p > 0 and self.u() < self.loss_p * self._edge_loss(ticket.desk, dst)
             if not lost:
                 ticket.context *= self.retention
-            eng.handoff(ticket, ticket.desk, dst, key, preferred, t, lost)
+            eng.handoff(ticket, ticket.desk, dst, key, preferred, t, lost,
+                        returning=action == RETURN)
         else:  # ASK: wait for the customer, then back to the same person if they are free
             desk = ticket.desk
             eng.wait_customer(ticket, self.reply_h * self.exp(), desk, desk.key_for(ticket),

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from model.config import Config, to_dict
+from model.eventlog import write_ocel, write_xes
 
 PACKAGES = ("tiersim", "mesa", "numpy", "pandas", "pyarrow", "networkx", "hydra-core")
 
@@ -102,11 +103,21 @@ def write_json(obj: dict, path: Path) -> None:
 
 def write_run(run_dir: Path, summary: dict, tables: dict[str, pd.DataFrame],
               config_yaml: str) -> None:
-    """Write the run directory; ``summary.json`` last, so its presence marks a complete run."""
+    """Write the run directory; ``summary.json`` last, so its presence marks a complete run.
+
+    Each table becomes ``<name>.parquet``; an ``events`` table (with its ``timestamp`` column,
+    as :func:`model.simulate.simulate` builds it) is also written as ``events.xes.gz`` (XES) and
+    ``events.ocel.json`` (OCEL 2.0) for process-mining tools (``model/eventlog.py``)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.yaml").write_text(config_yaml)
     for name, df in tables.items():
         write_parquet(df, run_dir / f"{name}.parquet")
+    events = tables.get("events")
+    if events is not None:  # the same log for process-mining tools (model/eventlog.py)
+        tickets, staff, customers = (tables.get(k) for k in ("tickets", "staff", "customers"))
+        _atomic_write(run_dir / "events.xes.gz", lambda p: write_xes(events, p, tickets))
+        _atomic_write(run_dir / "events.ocel.json",
+                      lambda p: write_ocel(events, p, tickets, staff, customers))
     meta = {"versions": versions(), "git_revision": git_revision()}
     write_json(meta, run_dir / "provenance.json")
     write_json(summary, run_dir / "summary.json")

@@ -11,7 +11,8 @@ import time
 
 import pandas as pd
 
-from model.config import Config
+from model.config import Config, parse_start_date
+from model.eventlog import timestamps
 from model.frames import customers_frame, staff_frame
 from model.metrics import pilot_cost_per_outcome, summarise
 from model.model import TierSimModel
@@ -33,7 +34,11 @@ def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, 
     if model.recorder.tickets is not None:
         tables["tickets"] = model.recorder.tickets.frame(release=True)
     if model.recorder.events is not None:
-        tables["events"] = model.recorder.events.frame(release=True)
+        events = model.recorder.events.frame(release=True)
+        # the simulated hours dated from sim.start_date: what process-mining tools read
+        events["timestamp"] = timestamps(events["time_h"].to_numpy(),
+                                         parse_start_date(cfg.sim.start_date))
+        tables["events"] = events
     if model.network is not None:  # the graph among customers who were ever customers
         tables["customer_links"] = model.network.links_table(model.customers)
     for mech in model.mechanisms:  # mechanisms' own logs (e.g. feedback.parquet)

@@ -14,7 +14,7 @@ class Ticket:
         "specialist", "work_h", "eng_work_h", "created_h",
         # history (contract columns)
         "first_start_h", "resolved_h", "wait_h", "handoffs", "explanations", "contacts",
-        "reopened", "stalled", "pingpong", "max_level", "resolver", "named_request", "honoured",
+        "reopened", "stalled", "pingpong", "eng_return", "max_level", "resolver", "named_request", "honoured",
         # working state
         "desk", "enq_h", "queue_wh", "visits", "context", "context_lost", "needs_explain", "asked_info",
         "cost_h", "touched", "handed_from", "action", "target", "fixed", "eng_checked",
@@ -44,6 +44,7 @@ class Ticket:
         self.reopened = 0
         self.stalled = False
         self.pingpong = False
+        self.eng_return = False
         self.max_level = 1
         self.resolver = None
         self.named_request = False

@@ -34,6 +34,7 @@ SUMMARY_KEYS = (
     "tickets_created", "tickets_resolved", "p_wait", "mean_wait_h", "mean_resolution_h",
     "median_resolution_h", "p90_resolution_h", "fcr_share", "handoffs_per_ticket",
     "explanations_per_ticket", "stalled_share", "reopen_share", "pingpong_share",
+    "engineering_return_share",
     *(f"headcount_{r}" for r in ROLES), *(f"attrition_annual_{r}" for r in ROLES),
     "promotions", "mean_proficiency", "cost_total", "cost_per_head", "cost_per_resolved_ticket",
     "cost_per_outcome", "customer_churn_annual", "retained_mrr_share", "named_requests",
@@ -48,13 +49,13 @@ TICKET_COLUMNS = (
     "ticket_id", "customer_id", "class_id", "domain", "complexity", "created_h", "first_start_h",
     "resolved_h", "wait_h", "resolution_h", "handoffs", "explanations", "contacts", "reopened",
     "stalled", "pingpong", "max_level", "resolver_id", "resolver_role", "named_request",
-    "honoured",
+    "honoured", "engineering_return", "warmup",
 )
 STAFF_COLUMNS = ("staff_id", "role", "hired_day", "left_day", "exit_reason", "promotions",
                  "final_proficiency")
 CUSTOMER_COLUMNS = ("customer_id", "segment", "mrr", "joined_day", "churned_day", "episodes",
                     "mean_effort", "named_requests", "owner_changes")
-EVENT_COLUMNS = ("ticket_id", "time_h", "activity", "desk", "staff_id")
+EVENT_COLUMNS = ("ticket_id", "time_h", "activity", "desk", "staff_id", "role")
 # the columns of a ticket drawn at creation (identical across designs for one seed, docs/design.md §7)
 INTRINSIC_TICKET_COLUMNS = ("ticket_id", "customer_id", "class_id", "domain", "complexity",
                             "created_h")
@@ -88,6 +89,7 @@ TIERS = {
     "test_mechanism.py": "model",
     "test_outcomes.py": "model",
     "test_world.py": "model",
+    "test_eventlog.py": "model",
     # validation
     "test_theory.py": "validation",
     "test_directional.py": "validation",

@@ -4,6 +4,7 @@ names the key, the value and the allowed range (docs/design.md section 8); missp
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import itertools
 from pathlib import Path
 
@@ -91,6 +92,8 @@ BAD = [
     ("demand.tickets_per_day=-5", "demand.tickets_per_day", "-5", ">= 0"),
     ("sim.warmup_days=400", "sim.warmup_days", "400", "sim.horizon_days (365)"),
     ("seed=-1", "seed", "-1", "between 0 and"),
+    ("sim.start_date=2026-01-06", "sim.start_date", "2026-01-06", "must be a Monday"),
+    ("sim.start_date=soon", "sim.start_date", "soon", "must be an ISO date"),
 ]
 
 
@@ -147,6 +150,20 @@ def test_every_numeric_schema_field_carries_its_range_and_source():
 def test_warmup_not_shorter_than_horizon_is_rejected():
     with pytest.raises(ConfigError, match=r"sim\.warmup_days = 40: must be < sim\.horizon_days"):
         load(["sim.horizon_days=40", "sim.warmup_days=40"])
+
+
+def test_the_start_date_is_an_iso_monday_string():
+    """``sim.start_date`` dates day 0 of the event logs: a Monday, as the calendar's day 0 is."""
+    assert load(["sim.start_date=2027-03-01"]).sim.start_date == "2027-03-01"
+    assert Config().sim.start_date == "2026-01-05"  # the default is a Monday too
+    cfg = Config()
+    cfg.sim.start_date = dt.date(2026, 1, 5)  # a date object, not an ISO string
+    with pytest.raises(ConfigError, match=r"sim\.start_date = datetime\.date\(2026, 1, 5\): "
+                                          r"must be an ISO date string YYYY-MM-DD, got date"):
+        validate(cfg)
+    cfg.sim.start_date = "2026-01-11"
+    with pytest.raises(ConfigError, match=r"2026-01-11 is a Sunday"):
+        validate(cfg)
 
 
 def test_every_problem_is_reported_at_once():

@@ -5,15 +5,17 @@ from __future__ import annotations
 import pytest
 from unit_stubs import StubPerson, engine, staffed, ticket
 
-from model.calendar import BusinessCalendar
+from model.calendar import AlwaysCalendar, BusinessCalendar
 from model.desks import Desk
-from model.engine import PresetArrivals
+from model.engine import Engine, PresetArrivals
+from model.recorder import TICKET_COLUMNS, Recorder
 
 
 class StubPolicy:
     """Every ticket enters ``desk``; a piece of work takes the ticket's ``work_h``; then each
-    ticket follows ``script`` (a list of ``("handoff", desk)``, ``("wait", hours)`` or
-    ``("reopen", hours)`` steps, one per finished piece) and is resolved once it runs out."""
+    ticket follows ``script`` (a list of ``("handoff", desk)``, ``("return", desk)`` (the return
+    trip of a referral), ``("wait", hours)`` or ``("reopen", hours)`` steps, one per finished
+    piece) and is resolved once it runs out."""
 
     def __init__(self, desk: Desk, script: dict | None = None) -> None:
         self.desk, self.script, self.eng = desk, script or {}, None
@@ -29,6 +31,8 @@ class StubPolicy:
         step = steps.pop(0) if steps else ("resolve", None)
         if step[0] == "handoff":
             self.eng.handoff(t, t.desk, step[1], 0, None, now, False)
+        elif step[0] == "return":
+            self.eng.handoff(t, t.desk, step[1], 0, None, now, False, returning=True)
         elif step[0] == "wait":
             self.eng.wait_customer(t, step[1], t.desk, 0, person, now)
         elif step[0] == "reopen":
@@ -121,9 +125,65 @@ def test_handoff_counts_levels_and_pingpong():
     e = _setup(t, desks=[l1, l2], script={1: [("handoff", l2), ("handoff", l1),
                                                ("handoff", l2)]})
     e.run_until(24.0)
-    assert t.handoffs == 3 and t.max_level == 2 and t.pingpong
+    assert t.handoffs == 3 and t.max_level == 2 and t.pingpong and not t.eng_return
     assert t.handed_from == ["l1", "l2"] and t.resolved_h == 4.0 and t.resolver.unique_id == 2
     assert e.rec.n_handoffs == 3
+
+
+def test_the_return_trip_of_a_referral_is_an_engineering_return_not_pingpong():
+    """l1 -> engineering -> back to l1 (``returning``): the desk gets back the ticket it handed
+    away, but on the referral's return trip: ``eng_return``, not ping-pong. A later plain
+    hand-off back to a desk that handed it away is still ping-pong."""
+    l1 = staffed(Desk("l1", "l1", 1, (0,)), StubPerson(1))
+    eng = staffed(Desk("engineering", "engineering", 3, (0,)), StubPerson(2))
+    t = ticket(1, created_h=0.0, work_h=1.0)
+    u = ticket(2, created_h=0.0, work_h=1.0)
+    e = _setup(t, u, desks=[l1, eng], script={1: [("handoff", eng), ("return", l1)],
+                                              2: [("handoff", eng), ("return", l1),
+                                                  ("handoff", eng)]})
+    e.run_until(24.0)
+    assert t.handoffs == 2 and t.max_level == 3 and t.eng_return and not t.pingpong
+    assert t.resolver.unique_id == 1
+    assert u.handoffs == 3 and u.eng_return and u.pingpong  # engineering got it back
+    row = dict(zip(TICKET_COLUMNS, e.rec.row(t), strict=True))
+    assert row["engineering_return"] and not row["pingpong"]
+
+
+@pytest.mark.parametrize("events", [False, True])
+def test_completions_are_logged_with_the_event_log_and_cost_nothing_without(monkeypatch, events):
+    """With the event log on, every piece of work ends in a ``complete`` event (before its
+    outcome); with it off, the recorder's ``completed`` is never even called."""
+    calls = []
+    monkeypatch.setattr(Recorder, "completed",
+                        lambda self, t, person, now: calls.append((t.id, person.unique_id, now)))
+    l1 = staffed(Desk("l1", "l1", 1, (0,)), StubPerson(1))
+    l2 = staffed(Desk("l2", "l2", 2, (0,)), StubPerson(2))
+    t = ticket(created_h=0.0, work_h=1.0)
+    pol = StubPolicy(l1, {1: [("handoff", l2)]})
+    e = Engine(AlwaysCalendar(), Recorder(record_events=events), policy=pol, desks=[l1, l2])
+    pol.eng = e
+    e.arrivals = PresetArrivals([t])
+    e.run_until(24.0)
+    assert t.resolved_h == 2.0
+    assert calls == ([(1, 1, 1.0), (1, 2, 2.0)] if events else [])
+
+
+def test_the_event_log_holds_a_start_and_a_complete_per_piece():
+    l1 = staffed(Desk("l1", "l1", 1, (0,)), StubPerson(1))
+    l2 = staffed(Desk("l2", "l2", 2, (0,)), StubPerson(2))
+    t = ticket(created_h=0.0, work_h=1.0)
+    pol = StubPolicy(l1, {1: [("handoff", l2)]})
+    e = Engine(AlwaysCalendar(), Recorder(record_events=True), policy=pol, desks=[l1, l2])
+    pol.eng = e
+    e.arrivals = PresetArrivals([t])
+    e.run_until(24.0)
+    ev = e.rec.events.frame()
+    assert list(zip(ev["activity"], ev["desk"], ev["staff_id"], ev["role"], ev["time_h"],
+                    strict=True)) == [
+        ("created", "", -1, "", 0.0), ("start", "l1", 1, "l1", 0.0),
+        ("complete", "l1", 1, "l1", 1.0), ("handoff_to_l2", "l1", -1, "", 1.0),
+        ("start", "l2", 2, "l1", 1.0), ("complete", "l2", 2, "l1", 2.0),
+        ("resolved", "l2", 2, "l1", 2.0)]
 
 
 def test_waiting_for_the_customer_holds_no_one():

@@ -10,8 +10,9 @@ clock at every call. The invariants:
 2. nobody works two tickets at once, and a ticket is worked by one person at a time;
 3. time never runs backwards (per ticket in the event log, and the engine's clock);
 4. every hand-off is followed by work at the receiving desk (or the horizon);
-5. the ticket log's counters agree with the event log (hand-offs, reopenings, max level), and a
-   generalist org with no engineering and no specialist work hands nothing off.
+5. the ticket log's counters agree with the event log (hand-offs, reopenings, max level,
+   engineering returns, one ``complete`` event per finished piece of work, the warm-up flag),
+   and a generalist org with no engineering and no specialist work hands nothing off.
 
 Examples are derandomised (fixed per test) so the suite is deterministic.
 """
@@ -303,7 +304,8 @@ def _check_ticket_flow(tid, evs, intake, redirect, pilot_end_h):
     A ticket sent to desk X (intake, hand-off, a customer's reply, a reopen) next appears queued
     or started at X -- or at X's stand-in if X was dissolved by the time it arrived (the pilot pod
     after the pilot). A queued ticket is next started at that desk, or handed back when the pilot
-    pod dissolves. A piece of work ends in exactly one outcome logged at the same desk.
+    pod dissolves. A piece of work is started and completed at one desk, and its completion is
+    followed by exactly one outcome logged at that desk.
     Returns the final state (``"done"`` once resolved).
     """
     assert evs[0][1] == "created", f"ticket {tid}: first event {evs[0]}"
@@ -323,7 +325,11 @@ def _check_ticket_flow(tid, evs, intake, redirect, pilot_end_h):
                     and t >= pilot_end_h, f"ticket {tid}: left the {where} queue by {act}@{desk} at {t}"
                 state, where = "arrive", {act.removeprefix("handoff_to_")}
         elif state == "work":
-            assert desk == where, f"ticket {tid}: started at {where}, then {act} logged at {desk}"
+            assert act == "complete" and desk == where, (
+                f"ticket {tid}: started at {where}, then {act}@{desk} at {t}")
+            state = "completed"
+        elif state == "completed":
+            assert desk == where, f"ticket {tid}: worked at {where}, then {act} logged at {desk}"
             if act == "resolved":
                 state = "done"
             elif act == "closed_reopens":
@@ -369,7 +375,7 @@ def test_handoff_is_followed_by_work_at_the_receiving_desk(small_cfg, scenario):
 @example(scenario=BUSY_PILOT)
 @given(scenario=scenarios())
 def test_ticket_counters_match_event_log(small_cfg, scenario):
-    cfg, model, tables, _ = run(small_cfg, scenario)
+    cfg, model, tables, tr = run(small_cfg, scenario)
     ev, tk = tables["events"], tables["tickets"].set_index("ticket_id").sort_index()
     counts = (ev.assign(h=ev["activity"].str.startswith("handoff_to_"),
                         r=ev["activity"].eq("closed_reopens"))
@@ -389,6 +395,22 @@ def test_ticket_counters_match_event_log(small_cfg, scenario):
     assert (tk["explanations"] >= 1).all() and (tk["contacts"] >= 1).all()
     assert (tk.loc[tk["handoffs"] == 0, "pingpong"] == False).all()  # noqa: E712
     assert model.recorder.n_handoffs == int(counts["h"].sum())
+    # an engineering return is a hand-off sent by engineering (the only desk that returns)
+    from_eng = ev.loc[ev["activity"].str.startswith("handoff_to_") & ev["desk"].eq("engineering"),
+                      "ticket_id"].unique()
+    np.testing.assert_array_equal(tk.index[tk["engineering_return"]].to_numpy(), np.sort(from_eng))
+    # a complete event for every piece the engine finished, by the person who worked it; a
+    # piece still in hand at the horizon has its start only
+    done = sorted((tid, sid, end) for sid, tid, _, end in tr.work if end is not None)
+    comp = ev[ev["activity"] == "complete"]
+    assert sorted(zip(comp["ticket_id"], comp["staff_id"], comp["time_h"], strict=True)) == done
+    starts = ev[ev["activity"] == "start"]
+    assert len(starts) - len(comp) == sum(end is None for *_, end in tr.work)
+    assert (ev.loc[ev["staff_id"] >= 0, "role"] != "").all()
+    assert (ev.loc[ev["staff_id"] < 0, "role"] == "").all()
+    # the warm-up flag is the creation time against sim.warmup_days
+    np.testing.assert_array_equal(tk["warmup"].to_numpy(),
+                                  (tk["created_h"] < 24.0 * cfg.sim.warmup_days).to_numpy())
 
 
 @settings(max_examples=8, deadline=None, derandomize=True, database=None)
@@ -398,6 +420,6 @@ def test_generalist_without_engineering_or_specialists_hands_nothing_off(small_c
     tk = tables["tickets"]
     assert (tk["handoffs"] == 0).all()
     assert (tk["max_level"] == 1).all()
-    assert not tk["pingpong"].any()
+    assert not tk["pingpong"].any() and not tk["engineering_return"].any()
     assert not tables["events"]["activity"].str.startswith("handoff_to_").any()
     assert model.recorder.n_handoffs == 0

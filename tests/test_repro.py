@@ -32,7 +32,7 @@ def test_same_config_and_seed_give_byte_identical_files(small_cfg, tmp_path, des
     parquets = [n for n in names if n.endswith(".parquet")]
     assert {"timeseries.parquet", "tickets.parquet", "staff.parquet", "customers.parquet",
             "events.parquet"} <= set(parquets)
-    for name in parquets:
+    for name in (*parquets, "events.xes.gz", "events.ocel.json"):  # the event log's exports too
         assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs"
     assert (a / "config.yaml").read_bytes() == (b / "config.yaml").read_bytes()
     sa = json.loads((a / "summary.json").read_text())

@@ -116,7 +116,8 @@ def test_tiered_bug_goes_to_engineering_and_back_to_the_escalating_l2_person():
     run(pol, e, t)
     l2_person = pol.l2_desk.members[0]
     assert t.fixed and t.resolver is l2_person and t.max_level == 3
-    assert t.handoffs == 3 and t.pingpong  # l1 -> l2 -> engineering -> l2
+    # l1 -> l2 -> engineering -> l2: the L2 -> L3 -> L2 return trip is no ping-pong
+    assert t.handoffs == 3 and t.eng_return and not t.pingpong
     assert t.resolved_h == pytest.approx(4.0)  # triage and diagnosis are capped at 0 h here
 
 
@@ -144,6 +145,28 @@ def test_l2_pushes_back_within_mandate_once():
     assert t.action == ESCALATE and t.target[0] is pol.l1_desk and t.pushed_back
     pol.plan(t, pol.l1_desk.members[0], 0.0)
     assert t.action == RESOLVE  # L1 must finish what L2 sent back
+
+
+def test_an_l1_l2_l1_bounce_is_pingpong_not_an_engineering_return():
+    """L1 escalates (draw 0.9 >= proficiency 0.8), L2 pushes it back (0.9 < 1), L1 resolves:
+    L1 gets back a ticket it handed away."""
+    pol, e = build(params=dataclasses.replace(P, push_back_p=1.0), u=0.9)
+    t = ticket(complexity=0.2)
+    run(pol, e, t)
+    assert t.handoffs == 2 and t.handed_from == ["l1", "l2"] and t.resolver.role == Role.L1
+    assert t.pingpong and not t.eng_return
+
+
+def test_a_false_bug_sent_back_by_engineering_is_an_engineering_return():
+    """L2 reports a bug that is none (false_bug_p = 1, draw 0); engineering bounces it back to
+    L2, which resolves it: a return from engineering, not ping-pong."""
+    params = dataclasses.replace(P, false_bug_p=1.0)
+    pol, e = build(params=params, u=0.0)
+    pol.l2_desk.members[0].proficiency = [0.0, 0.0]  # unsure L2: p = false_bug_p x (1 - 0)
+    t = ticket(complexity=0.9)
+    run(pol, e, t)
+    assert t.eng_checked and not t.fixed and t.max_level == 3 and t.handoffs == 3
+    assert t.resolver.role == Role.L2 and t.eng_return and not t.pingpong
 
 
 def test_bernoulli_mode_takes_one_draw_per_l1_decision():
@@ -239,6 +262,8 @@ def test_generalist_owner_resolves_and_takes_bugs_to_engineering_and_back():
     run(pol, e, t)
     assert t.fixed and t.resolver.role == Role.GENERALIST and t.handoffs == 2
     assert t.handed_from == ["pod_0", "engineering"]
+    # owner -> engineering -> owner: an engineering return, not ping-pong (the tiered rule)
+    assert t.eng_return and not t.pingpong
 
 
 # --- pilot -------------------------------------------------------------------------------------

@@ -51,6 +51,18 @@ def test_feedback_gap_and_calibrate_configs_are_the_hand_built_ones():
     assert run.key == {**point, "seed": 1}
 
 
+def test_calibration_counts_bpic_pingpong_as_pingpong_or_an_engineering_return():
+    """BPIC 2013's ping-pong is any team getting back a case it passed on, the return from the
+    third line included: V3 compares it with tickets flagged ``pingpong`` or
+    ``engineering_return`` (a ticket with both counts once)."""
+    t = pd.DataFrame({"resolved_h": [5.0, 6.0, 7.0, 8.0, float("nan")],
+                      "resolution_h": [1.0, 2.0, 3.0, 4.0, float("nan")],
+                      "handoffs": [0, 2, 2, 4, 2], "max_level": [1, 2, 3, 3, 3],
+                      "pingpong": [False, True, False, True, True],
+                      "engineering_return": [False, False, True, True, True]})
+    assert calibrate.statistics(t)["pingpong_share"] == 0.75  # 3 of the 4 resolved tickets
+
+
 def test_v4_config_is_the_hand_built_one():
     c = _by_hand(4, "v4_flexibility", horizon_days=365 * 3, warmup_days=365, progress=False)
     c.demand.hourly_profile = [0.0] * 9 + [1.0] * 8 + [0.0] * 7
