@@ -925,19 +925,19 @@ NOT_RANGED: dict[str, tuple[str, ...]] = {
         "seed", "sim.horizon_days", "sim.warmup_days", "sim.stalled_after_working_hours",
         "org.sizing_days"),
     "the size of the organisation studied, a scenario rather than a belief (the contact rate "
-    "per customer is ranged through demand.tickets_per_day)": (
+    "per customer is ranged through `demand.tickets_per_day`)": (
         "customers.count",),
-    "constrained or a reference: the segments' shares must sum to 1, and ticket intensities are "
-    "relative to SMB's": (
+    "constrained or a reference (the segments' shares must sum to 1; ticket intensities are "
+    "relative to SMB's)": (
         "customers.segments.*.share", "customers.segments.0.ticket_intensity"),
-    "staffing decisions, which org.staffing=sized sets from the load": (
+    "staffing decisions, which `org.staffing=sized` sets from the load": (
         "org.l1.headcount", "org.l2.headcount", "org.engineering.headcount",
         "org.specialists.headcount"),
-    "the generalist design's own levers: they define the design compared": (
+    "the generalist design's own levers, which define the design compared": (
         "org.pods.count", "org.pods.size", "org.pods.breadth", "org.pods.flexible_share"),
-    "the queueing-theory mode only (org.escalation.mode=bernoulli)": (
+    "used in the queueing-theory mode only (`org.escalation.mode=bernoulli`)": (
         "org.escalation.p", "org.escalation.reopen_p", "org.escalation.l2_work_factor"),
-    "the pilot design's experiment controls (org=pilot)": (
+    "the pilot design's experiment controls (`org=pilot`)": (
         "org.pilot.start_day", "org.pilot.duration_days", "org.pilot.treated_share",
         "org.pilot.pod_size"),
 }
