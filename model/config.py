@@ -106,8 +106,8 @@ class ProductConfig:
                        src="computed: BPIC 2013 class sizes, Zipf slope -0.99 "
                            "(docs/calibration/bpic2013.yaml)",
                        plausible=(0.8, 1.5),
-                       why="s 1.0-1.5 (docs/science.md §2), down to 0.8 as BPIC 2013 itself gives "
-                           "0.99")
+                       why="s 1.0-1.5 (docs/science.md §2); [A] down to 0.8, as BPIC 2013 "
+                           "itself gives 0.99")
     complexity_mean: float = _f(0.42, range=(0.01, 0.99), src="[A] tuned to level mix 0.60/0.33/0.07",
                                 plausible=(0.3, 0.55),
                                 why="the simple and complex product presets (conf/product)")
@@ -176,7 +176,8 @@ _SEGMENT_RANGES: dict[str, dict[str, tuple[float, float, str]]] = {
     "smb": {
         "mrr": (200.0, 800.0, "[A] half to double"),
         "churn_monthly": (0.02, 0.05, "SMB 3-5 % a month (practitioner benchmarks, weak: "
-                                      "docs/science.md §2), down to 2 % for a sticky product"),
+                                      "docs/science.md §2); [A] down to 2 %, as the default "
+                                      "is the benchmark's low end"),
     },
     "mid_market": {
         "mrr": (1500.0, 6000.0, "[A] half to double"),
@@ -360,8 +361,7 @@ class CustomersConfig:
     reference_goodwill: float = _f(0.6, range=(0.01, 0.99),
                                    src="[A] goodwill at which segments churn at churn_monthly",
                                    plausible=(0.5, 0.7),
-                                   why="[A] around the resting goodwill of a customer with a few "
-                                       "episodes")
+                                   why="[A] +-0.1")
     graph: CustomerGraphConfig = field(default_factory=CustomerGraphConfig)
     goodwill: GoodwillConfig = field(default_factory=GoodwillConfig)
     relationships: RelationshipConfig = field(default_factory=RelationshipConfig)
@@ -626,8 +626,8 @@ class RoleRates:
 
     l1: float = _f(0.19, range=(0.0, 5.0), src="[A] -> emergent ~0.35 (Holman et al. 2007)",
                    plausible=(0.14, 0.33),
-                   why="emergent L1 attrition 0.25-0.60 (docs/science.md §2; Holman et al. 2007), x"
-                       " 0.19 / 0.35")
+                   why="emergent L1 attrition 0.25-0.60 (docs/science.md §2; Holman et al. "
+                       "2007) x 0.19 / 0.35, [A] as if the drivers scaled in proportion")
     l2: float = _f(0.125, range=(0.0, 5.0), src="[A] -> emergent ~0.20",
                    plausible=(0.08, 0.2), why="[A] 2/3 to 1.6 times")
     generalist: float = _f(0.11, range=(0.0, 5.0), src="[A] -> emergent ~0.15",
@@ -1088,7 +1088,13 @@ def _ranged(obj: Any, prefix: str, out: list[RangedParameter]) -> None:
 
 
 def ranged_parameters(cfg: Config | None = None) -> list[RangedParameter]:
-    """Every field with a plausible range, in schema order; defaults read from ``cfg`` (default Config())."""
+    """Every field with a plausible range, in schema order; defaults read from ``cfg`` (default Config()).
+
+    The ranges are the schema's, whatever ``cfg`` holds: a config that departs from the schema's
+    defaults (e.g. ``regime=telco_1990``: ``workforce.salary.l1`` 36,500,
+    ``customers.relationship_weight`` 0) may have a default outside ``[low, high]``. Segment keys
+    index the list as Hydra does: ``customers.segments.0.churn_monthly``; a segment gets its
+    ranges by name (``smb``, ``mid_market``, ``enterprise``)."""
     out: list[RangedParameter] = []
     _ranged(cfg if cfg is not None else Config(), "", out)
     return out
