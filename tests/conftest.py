@@ -76,6 +76,7 @@ TIERS = {
     "test_stats.py": "unit",
     "test_compare.py": "unit",
     "test_config.py": "unit",
+    "test_ranges.py": "unit",
     # model
     "test_regression.py": "model",
     "test_repro.py": "model",

@@ -72,3 +72,20 @@ def test_units_from_names():
     assert u("org.l2.headcount") == "people"
     assert u("workforce.salary.l1").startswith("USD per year")
     assert u("customers.segments[1].mrr") == "USD per month"
+
+
+def test_every_plausible_range_is_shown(doc):
+    """The tables' last column gives each ranged parameter's range and reason (the sensitivity
+    analysis's input), '—' elsewhere; the parameters left unranged are listed with the reason."""
+    from model.config import NOT_RANGED, ranged_parameters
+
+    rows = {re.sub(r"\[(\d+)\]", r".\1", r.key): r for g in odd_params.groups() for r in g.rows}
+    ranged = ranged_parameters()
+    for p in ranged:
+        assert rows[p.key].plausible.endswith(f": {p.why}"), p.key
+    assert sum(r.plausible != "—" for r in rows.values()) == len(ranged)
+    assert rows["feedback.workflow_p"].plausible.startswith("[0.02, 0.1]: ")
+    assert rows["workforce.planning.review_days"].plausible.startswith("[14, 91]: ")
+    assert "| plausible range (why) |" in doc
+    for reason, keys in NOT_RANGED.items():
+        assert f"- {reason}: " in doc and all(f"`{k}`" in doc for k in keys)

@@ -3,7 +3,10 @@
 The schema is the single source of truth: every field's default, its allowed range or choices and
 its source (``field(metadata=...)``) are read from :class:`model.config.Config`, walked
 recursively (nested dataclasses, and the list of :class:`~model.config.SegmentConfig` defaults).
-One Markdown table is written per config group. Units come from the key's name (``_h`` / ``_hours``
+One Markdown table is written per config group, with the plausible range and its reason of every
+parameter that has one (``model.config.ranged_parameters``: what the global sensitivity analysis
+samples) and, below the legend, the parameters left unranged and why (``model.config.NOT_RANGED``).
+Units come from the key's name (``_h`` / ``_hours``
 hours, ``_minutes``, ``_days``, ``_share`` / ``_p`` shares, ``headcount`` / ``size`` people,
 ``count`` a count, ``salary`` USD per year), from :data:`UNITS` where the name says too little,
 and from the type for switches.
@@ -23,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from model.config import Config
+from model.config import NOT_RANGED, Config, RangedParameter, ranged_parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "ODD.md"
@@ -123,13 +126,14 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
 
 @dataclasses.dataclass(frozen=True)
 class Row:
-    """One parameter: dotted key, default, unit, allowed values, source."""
+    """One parameter: dotted key, default, unit, allowed values, source, plausible range (why)."""
 
     key: str
     default: Any
     unit: str
     allowed: str
     source: str
+    plausible: str = "—"
 
 
 @dataclasses.dataclass
@@ -210,6 +214,19 @@ def _esc(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def plausible_for(param: RangedParameter | None) -> str:
+    """``[low, high]: why`` of a ranged parameter, '—' for one without a plausible range."""
+    if param is None:
+        return "—"
+    lo, hi = (int(v) if param.integer else v for v in (param.low, param.high))
+    return f"[{_num(lo)}, {_num(hi)}]: {param.why}"
+
+
+def _hydra_key(key: str) -> str:
+    """``customers.segments[0].mrr`` -> ``customers.segments.0.mrr`` (Hydra's list syntax)."""
+    return re.sub(r"\[(\d+)\]", r".\1", key)
+
+
 def _doc(obj: Any) -> str:
     """First paragraph of a dataclass's own docstring ('' if it has none)."""
     doc = type(obj).__doc__ or ""
@@ -223,7 +240,8 @@ def _is_dc_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and dataclasses.is_dataclass(value[0])
 
 
-def _walk(obj: Any, prefix: str, title: str, note: str, out: list[Group]) -> None:
+def _walk(obj: Any, prefix: str, title: str, note: str, out: list[Group],
+          ranged: dict[str, RangedParameter]) -> None:
     group = Group(prefix.rstrip(".") or "(top level)", title, note, [])
     out.append(group)
     children: list[tuple] = []
@@ -237,17 +255,18 @@ def _walk(obj: Any, prefix: str, title: str, note: str, out: list[Group]) -> Non
             children.append(("list", key, value, meta))
         else:
             group.rows.append(Row(key, value, unit_for(key, f.type), allowed_for(meta, f.type),
-                                  meta.get("src") or "—"))
+                                  meta.get("src") or "—", plausible_for(ranged.get(key))))
     for kind, key, value, meta in children:
         if kind == "node":
-            _walk(value, key + ".", type(value).__name__, _doc(value), out)
+            _walk(value, key + ".", type(value).__name__, _doc(value), out, ranged)
         else:
-            _walk_list(key, value, meta, out)
+            _walk_list(key, value, meta, out, ranged)
     if not group.rows:
         out.remove(group)
 
 
-def _walk_list(key: str, items: list, meta: dict, out: list[Group]) -> None:
+def _walk_list(key: str, items: list, meta: dict, out: list[Group],
+               ranged: dict[str, RangedParameter]) -> None:
     """A list of dataclasses (customer segments): one row per item and field."""
     first = items[0]
     note = _doc(first)
@@ -260,14 +279,17 @@ def _walk_list(key: str, items: list, meta: dict, out: list[Group]) -> None:
             k = f"{key}[{i}].{f.name}"
             m = dict(f.metadata)
             group.rows.append(Row(k, getattr(item, f.name), unit_for(k, f.type),
-                                  allowed_for(m, f.type), m.get("src") or "—"))
+                                  allowed_for(m, f.type), m.get("src") or "—",
+                                  plausible_for(ranged.get(_hydra_key(k)))))
     out.append(group)
 
 
 def groups(cfg: Config | None = None) -> list[Group]:
     """The schema's parameter groups, in declaration order (depth first)."""
+    cfg = cfg if cfg is not None else Config()
+    ranged = {r.key: r for r in ranged_parameters(cfg)}
     out: list[Group] = []
-    _walk(cfg if cfg is not None else Config(), "", "Config", "Run-level keys.", out)
+    _walk(cfg, "", "Config", "Run-level keys.", out, ranged)
     return out
 
 
@@ -287,6 +309,20 @@ def render() -> str:
         "marker for fields declared without a source. Ranges are inclusive; list-valued keys "
         "apply the range to each element.",
         "",
+        "The last column, *plausible range (why)*, is the range a careful reader would accept for "
+        "the parameter in a real SaaS support organisation, and its reason (a source's spread, or "
+        "an assumption `[A]`). It is the input of the global sensitivity analysis of the verdict "
+        "(`model.config.ranged_parameters()`), not a limit: any value in *allowed* runs. On the "
+        "command line a segment's key indexes the list with a dot, e.g. "
+        "`customers.segments.0.churn_monthly=0.02`.",
+        "",
+        "Numeric parameters left without a plausible range, and why (`model.config.NOT_RANGED`; "
+        "lists such as the demand profiles, switches and choices are not ranged either: they are "
+        "structure, not quantities to sample):",
+        "",
+        *(f"- {reason}: " + ", ".join(f"`{k}`" for k in keys)
+          for reason, keys in NOT_RANGED.items()),
+        "",
     ]
     for g in groups():
         name = g.key if g.key.startswith("(") else f"`{g.key}`"
@@ -295,11 +331,11 @@ def render() -> str:
         if g.note:
             lines.append(_esc(g.note))
             lines.append("")
-        lines.append("| key | default | unit | allowed | source |")
-        lines.append("|---|---|---|---|---|")
+        lines.append("| key | default | unit | allowed | source | plausible range (why) |")
+        lines.append("|---|---|---|---|---|---|")
         for r in g.rows:
             lines.append(f"| `{r.key}` | {_esc(_cell(r.default))} | {_esc(r.unit)} | "
-                         f"{r.allowed} | {_esc(r.source)} |")
+                         f"{r.allowed} | {_esc(r.source)} | {_esc(r.plausible)} |")
         lines.append("")
     return "\n".join(lines)
 
