@@ -74,6 +74,7 @@ TIERS = {
     "test_layering.py": "unit",
     "test_stats.py": "unit",
     "test_config.py": "unit",
+    "test_sensitivity.py": "unit",  # the command-line and sweep tests: e2e (TIER_OVERRIDES)
     # model
     "test_regression.py": "model",
     "test_repro.py": "model",
@@ -103,6 +104,9 @@ TIERS = {
 }
 #: ``file::test`` -> tier, where a file mixes tiers (parametrised tests: the function's name)
 TIER_OVERRIDES = {
+    **{f"test_sensitivity.py::{t}": "e2e" for t in (
+        "test_bad_options_are_one_line_and_exit_2", "test_the_quick_plan_is_labelled_and_sized",
+        "test_a_tiny_analysis_of_real_runs_end_to_end")},
     # long runs (400-800 days each) of the pay rule: validation, to keep make check fast
     "test_rulebook.py::test_nobody_gets_more_raises_than_completed_years_in_the_run": "validation",
     "test_rulebook.py::test_after_a_year_an_l1_and_a_generalist_get_the_same_raise": "validation",
