@@ -10,6 +10,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from experiments.designfile import apply_design_row
 from model.config import Config, ConfigError, validate
 from model.pods import check_pods
 
@@ -33,7 +34,7 @@ def to_config(cfg: DictConfig) -> Config:
     except OmegaConfBaseException as err:  # e.g. `+org.l1.headcuont=3`: an added unknown key
         key = getattr(err, "full_key", None) or "?"
         raise ConfigError(f"invalid configuration:\n  - {key}: {str(err).splitlines()[0]}") from None
-    return check_pods(validate(obj))
+    return check_pods(validate(apply_design_row(obj)))
 
 
 def fail(err: Exception, code: int = 2) -> None:

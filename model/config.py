@@ -903,6 +903,16 @@ class MechanismsConfig:
 
 
 @dataclass
+class SensitivityConfig:
+    """The row of a sampled experiment's design file this run takes (``experiments/designfile.py``,
+    ``experiments/sensitivity.py``): front-end bookkeeping, applied before validation; the model
+    never reads it."""
+
+    design: str = _f("", src="path of the design file (CSV) of a sampled experiment; empty: none")
+    sample: int = _f(-1, range=(-1, None), src="the design file's row for this run; -1: none")
+
+
+@dataclass
 class Config:
     seed: int = _f(0, range=(0, 2**63 - 1))
     sim: SimConfig = field(default_factory=SimConfig)
@@ -914,6 +924,7 @@ class Config:
     mechanisms: MechanismsConfig = field(default_factory=MechanismsConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     economics: EconomicsConfig = field(default_factory=EconomicsConfig)
+    sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
     # Front-end bookkeeping (ignored by the model): the experiment's name and the output root.
     experiment: str = _f("default")
     regime: str = _f("none")
@@ -1289,3 +1300,4 @@ def _subclass(cls: type, name: str) -> type | None:
 
 def to_dict(cfg: Config) -> dict:
     return dataclasses.asdict(cfg)
+

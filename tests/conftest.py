@@ -77,6 +77,7 @@ TIERS = {
     "test_compare.py": "unit",
     "test_config.py": "unit",
     "test_ranges.py": "unit",
+    "test_sensitivity.py": "unit",  # the command-line and sweep tests: e2e (TIER_OVERRIDES)
     # model
     "test_regression.py": "model",
     "test_repro.py": "model",
@@ -110,6 +111,9 @@ TIER_OVERRIDES = {
     # make run end to end in a smoke size (the rest of the file: options, numbers, the verdict)
     "test_compare.py::test_make_run_ends_with_a_verdict_consistent_with_its_table": "e2e",
     "test_compare.py::test_one_seed_run_says_na_not_nan": "e2e",
+    **{f"test_sensitivity.py::{t}": "e2e" for t in (
+        "test_bad_options_are_one_line_and_exit_2", "test_the_quick_plan_is_labelled_and_sized",
+        "test_a_tiny_analysis_of_real_runs_end_to_end")},
     # long runs (400-800 days each) of the pay rule: validation, to keep make check fast
     "test_rulebook.py::test_nobody_gets_more_raises_than_completed_years_in_the_run": "validation",
     "test_rulebook.py::test_after_a_year_an_l1_and_a_generalist_get_the_same_raise": "validation",
