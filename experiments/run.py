@@ -14,6 +14,7 @@ simulation step (to test failure handling across launchers; never set it otherwi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -28,8 +29,17 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import callbacks
-from experiments.cli import CONF_DIR, DayProgress, fail, register, to_config
-from model.config import ConfigError
+from experiments.cli import (
+    CONF_DIR,
+    DayProgress,
+    fail,
+    preflight,
+    register,
+    sweep_dir_override,
+    to_config,
+)
+from model.config import Config, ConfigError
+from model.queueing import erlang_c
 from model.runio import config_hash
 from model.simulate import simulate, write_run
 
@@ -55,6 +65,33 @@ def _test_hook(seed: int) -> None:
     listed = os.environ.get("TIERSIM_TEST_FAIL_SEEDS", "")
     if str(seed) in {s.strip() for s in listed.split(",")}:
         raise RuntimeError(f"injected failure for seed {seed} (TIERSIM_TEST_FAIL_SEEDS)")
+
+
+def erlang_c_reference(config: Config, summary: dict) -> str | None:
+    """For a plain M/M/c configuration (``experiment=validation``: one pod owning every ticket,
+    24/7, flat Poisson arrivals, exponential work, every mechanism off), Erlang C's ``p_wait``
+    and ``mean_wait_h`` beside the run's; ``None`` for any other configuration."""
+    org, mech = config.org, dataclasses.asdict(config.mechanisms)
+    plain = (org.design == "generalist" and org.ownership == "pod" and org.pods.count == 1
+             and config.sim.calendar == "always" and config.demand.pattern == "flat"
+             and config.product.service == "exponential" and not any(mech.values())
+             and config.product.engineering_share == 0 and config.product.specialist_share == 0
+             and org.info_request_p == 0 and config.product.domains == 1
+             and config.workforce.novice_multiplier == 1)
+    if not plain:
+        return None
+    c = org.pods.size
+    lam, mu = config.demand.tickets_per_day / 24.0, 1.0 / config.product.mean_work_hours
+    a = lam / mu
+    if a >= c:
+        return (f"M/M/{c} with lambda = {lam:g}/h, mu = {mu:g}/h: offered load {a:g} >= {c} "
+                "servers, no steady state (Erlang C does not apply)")
+    p_wait = erlang_c(c, a)
+    wq = p_wait / (c * mu - lam)
+    sim = [summary.get(k) for k in ("p_wait", "mean_wait_h")]
+    shown = [f"{v:.4g}" if isinstance(v, float) else "n/a" for v in sim]
+    return (f"Erlang C for M/M/{c} (lambda = {lam:g}/h, mu = {mu:g}/h): p_wait {p_wait:.4f} "
+            f"(this run {shown[0]}), mean_wait_h {wq:.5f} (this run {shown[1]})")
 
 
 def run_one(cfg: DictConfig) -> dict | None:
@@ -90,6 +127,9 @@ def run_one(cfg: DictConfig) -> dict | None:
     (run_dir / "error.txt").unlink(missing_ok=True)
     lines = [f"{k:>26}: {summary[k]:.4g}" if isinstance(summary[k], float) else
              f"{k:>26}: {summary[k]}" for k in HEADLINE if summary.get(k) is not None]
+    reference = erlang_c_reference(config, summary)
+    if reference is not None:
+        lines.append(reference)
     log.info("%s done in %.1f s -> %s\n%s", label, summary["wall_seconds"], run_dir,
              "\n".join(lines))
     return summary
@@ -113,6 +153,12 @@ def _terminate(signum, frame) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    argv = sys.argv[1:]
+    args, cfg = preflight(argv)  # a configuration error exits 2 here, before Hydra starts
+    if args.multirun and cfg is not None:
+        own_dir = sweep_dir_override(argv, cfg)  # each sweep command its own directory
+        if own_dir is not None:
+            sys.argv.append(own_dir)
     try:
         _main()
     except KeyboardInterrupt:  # finished runs are on disk; a sweep writes its table at exit
