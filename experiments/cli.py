@@ -34,10 +34,19 @@ CONF_DIR = str(ROOT / "conf")
 
 
 def register() -> None:
-    """Register the schema and the ``${tiersim_root:}`` resolver (idempotent)."""
+    """Register the schema and the ``${tiersim_root:}`` and ``${tiersim_help:}`` resolvers
+    (idempotent)."""
     ConfigStore.instance().store(name="base_config", node=Config)
     if not OmegaConf.has_resolver("tiersim_root"):
         OmegaConf.register_new_resolver("tiersim_root", lambda: str(ROOT))
+    if not OmegaConf.has_resolver("tiersim_help"):  # tiersim --help (conf/config.yaml)
+        OmegaConf.register_new_resolver("tiersim_help", _help_template)
+
+
+def _help_template() -> str:
+    from experiments.cli_help import help_template
+
+    return help_template()
 
 
 def to_config(cfg: DictConfig) -> Config:

@@ -14,7 +14,6 @@ simulation step (to test failure handling across launchers; never set it otherwi
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -68,16 +67,16 @@ def _test_hook(seed: int) -> None:
 
 
 def erlang_c_reference(config: Config, summary: dict) -> str | None:
-    """For a plain M/M/c configuration (``experiment=validation``: one pod owning every ticket,
-    24/7, flat Poisson arrivals, exponential work, every mechanism off), Erlang C's ``p_wait``
-    and ``mean_wait_h`` beside the run's; ``None`` for any other configuration."""
-    org, mech = config.org, dataclasses.asdict(config.mechanisms)
-    plain = (org.design == "generalist" and org.ownership == "pod" and org.pods.count == 1
+    """For ``experiment=validation`` (docs/science.md section 1, V1: one pod owning every ticket,
+    24/7, flat Poisson arrivals, exponential work, the mechanisms off), Erlang C's ``p_wait``
+    and ``mean_wait_h`` for the run's own lambda, mu and c, beside the run's; ``None`` for any
+    other experiment, or when an override has made the run something other than M/M/c."""
+    org = config.org
+    plain = (config.experiment == "validation" and org.design == "generalist"
+             and org.ownership == "pod" and org.pods.count == 1
              and config.sim.calendar == "always" and config.demand.pattern == "flat"
-             and config.product.service == "exponential" and not any(mech.values())
-             and config.product.engineering_share == 0 and config.product.specialist_share == 0
-             and org.info_request_p == 0 and config.product.domains == 1
-             and config.workforce.novice_multiplier == 1)
+             and config.product.service == "exponential" and config.product.domains == 1
+             and config.product.engineering_share == 0 and config.product.specialist_share == 0)
     if not plain:
         return None
     c = org.pods.size

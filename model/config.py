@@ -55,7 +55,8 @@ class DemandConfig:
     pattern: str = _f("profile", choices=("profile", "flat"),
                       src="flat = homogeneous Poisson (queueing-theory checks)")
     tickets_per_day: float = _f(110.0, range=(0.0, None),
-                                src="[A] org-wide mean per calendar day at the start")
+                                src="[A] org-wide mean per calendar day at the start; 0 is refused (no "
+                                    "ticket would arrive)")
     hourly_profile: list[float] = _f(
         [0.2, 0.15, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.4, 2.0, 2.1, 2.0,
          1.7, 1.9, 2.0, 1.9, 1.6, 1.1, 0.7, 0.5, 0.4, 0.35, 0.3, 0.25],
