@@ -17,7 +17,7 @@ from experiments.tools.odd_params import allowed_for, groups, unit_for
 from model.config import schema_field
 
 #: The keys ``tiersim --help`` lists, with what each means (unit, range and default come from the
-#: schema). Every key must exist in the schema (tests/test_cli_config.py checks it).
+#: schema). Every key must exist in the schema (tests/test_overrides.py checks it).
 MAIN_KEYS: dict[str, str] = {
     "seed": "random seed; the same seed gives every design the same tickets",
     "sim.horizon_days": "simulated days of one run",

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from experiments.cli import ROOT, fail
+from experiments.cli import ROOT, check_overrides, fail
 from experiments.stats import N_RESAMPLES, paired_comparison
 from experiments.study import compose, paired_runs, run_study
 from model.config import Config, ConfigError
@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     # both designs staffed to the same target occupancy unless the user says otherwise
     args.overrides = [*DEFAULT_OVERRIDES, *args.overrides]
+    check_overrides(args.overrides)  # keys, types, ranges, group choices: exit 2, one line each
     try:  # a bad override fails here, once, before any run starts
         for d in DESIGNS:
             compose([f"org={d}", "seed=0", *args.overrides])

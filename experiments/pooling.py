@@ -115,7 +115,7 @@ def _explained(key: str, swept: set[str], set_by_groups: set[str]) -> bool:
 
 def _values_text(by_value: dict[str, list[str]]) -> str:
     parts = []
-    for value, runs in sorted(by_value.items(), key=lambda kv: -len(kv[1]))[:4]:
+    for value, runs in sorted(by_value.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:4]:
         parts.append(f"{value} ({len(runs)} run{'s' if len(runs) > 1 else ''}, e.g. {runs[0]})")
     more = len(by_value) - 4
     return ", ".join(parts) + (f", and {more} more values" if more > 0 else "")

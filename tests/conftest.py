@@ -74,6 +74,7 @@ TIERS = {
     "test_layering.py": "unit",
     "test_stats.py": "unit",
     "test_config.py": "unit",
+    "test_overrides.py": "unit",
     # model
     "test_regression.py": "model",
     "test_repro.py": "model",
