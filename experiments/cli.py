@@ -244,18 +244,29 @@ def override_problems(overrides: list[str], config_dir: str | None = None) -> li
 
 
 def _hydra_message(err: BaseException) -> str:
-    """A Hydra or OmegaConf error in one line, without Hydra's hints (stack traces, ``+key``)."""
-    parts = []
+    """A Hydra or OmegaConf error in one line, without Hydra's hints (stack traces, ``+key``,
+    reference types); an unknown key in a config file gets the closest valid key."""
+    lines = []
     for e in (err, err.__cause__):
-        if e is None:
-            continue
-        for line in str(e).strip().splitlines():
-            line = line.strip()
-            if line and not line.startswith(("To append", "Set the environment", "full_key",
-                                             "reference_type", "object_type")):
-                parts.append(line.rstrip("."))
-                break
-    return ": ".join(parts) or type(err).__name__
+        if e is not None:
+            lines += [ln.strip() for ln in str(e).strip().splitlines() if ln.strip()]
+    where = next((m[1] for ln in lines if (m := re.match(r"(In '[^']+'):", ln))), None)
+    full_key = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("full_key:")),
+                    None)
+    if full_key and any(" not in " in ln for ln in lines) and not full_key.startswith("hydra"):
+        try:
+            schema_field(full_key)
+        except ConfigError as unknown:
+            return f"{where}: {unknown}" if where else str(unknown)
+    kept = []
+    for ln in lines:
+        ln = re.sub(r"^In '[^']+': ", "", ln)
+        ln = re.sub(r"\w+ raised while composing config:?$", "", ln).strip()
+        if ln and not ln.startswith(("To append", "Set the environment", "full_key",
+                                     "reference_type", "object_type")):
+            kept.append(ln.rstrip(".:"))
+    text = ": ".join(dict.fromkeys(kept)) or type(err).__name__
+    return f"{where}: {text}" if where else text
 
 
 def config_error(problems: list[str], code: int = 2) -> None:
@@ -368,7 +379,7 @@ def sweep_dir_name(overrides: list[str], experiment: str) -> str:
     ``_``; a name longer than 120 characters is cut and ends in a hash of the whole."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    items = []
+    items: dict[str, str] = {}  # the last override of a key wins, as in Hydra
     for ov in OverridesParser.create().parse_overrides(overrides):
         key = ov.key_or_group
         if key == "hydra" or key.startswith(("hydra.", "hydra/")):
@@ -378,8 +389,8 @@ def sweep_dir_name(overrides: list[str], experiment: str) -> str:
         prefix = "~" if ov.is_delete() else ""
         text = f"{prefix}{key}" if ov.is_sweep_override() or ov.is_delete() else \
             f"{key}={ov.get_value_element_as_str()}"
-        items.append((key, text))
-    name = ",".join([experiment, *(t for _, t in sorted(items))])
+        items[key] = text
+    name = ",".join([experiment, *(items[k] for k in sorted(items))])
     name = re.sub(r"[^A-Za-z0-9._=+,~-]", "_", name)
     if len(name) > 120:
         name = f"{name[:110]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"

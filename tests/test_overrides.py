@@ -18,8 +18,10 @@ from experiments import cli_help, pooling
 from experiments import report as R
 from experiments.cli import (
     _app_config,
+    _hydra_message,
     compose,
     override_problems,
+    preflight,
     sweep_dir_name,
     to_config,
 )
@@ -148,6 +150,8 @@ def test_a_sweep_directory_is_named_from_the_experiment_and_the_overrides():
     assert sweep_dir_name(["sim.horizon_days=120", "hydra/launcher=basic", "seed=range(8)",
                            "org=generalist,tiered", "hydra.launcher.n_jobs=2"], "default") == a
     assert sweep_dir_name(["org=tiered,generalist", "seed=range(4)"], "default") != a
+    assert sweep_dir_name(["org=tiered,generalist", "seed=range(4)", "sim.horizon_days=365",
+                           "sim.horizon_days=120"], "default") == a  # the last one wins
     assert sweep_dir_name(["experiment=regime_map"], "regime_map") == "regime_map"
     assert sweep_dir_name(["experiment=talent_drain", "sim.horizon_days=365"],
                           "talent_drain") == "talent_drain,sim.horizon_days=365"
@@ -268,3 +272,26 @@ def test_validation_reports_erlang_c():
     changed = to_config(_app_config(compose(["experiment=validation",
                                              "product.service=lognormal"])))
     assert erlang_c_reference(changed, {}) is None
+
+
+# ---- errors inside a settings file, and the exit code ---------------------------------------------
+def test_an_unknown_key_in_a_settings_file_names_the_file_and_the_closest_key(tmp_path, capsys):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "x.yaml").write_text("# @package _global_\norg:\n  l1:\n"
+                                              "    headcont: 3\n")
+    with pytest.raises(Exception) as err:
+        compose(["+site=x"], str(tmp_path))
+    assert _hydra_message(err.value) == ("In 'site/x': org.l1.headcont: no such config key; "
+                                         "did you mean org.l1.headcount?")
+    with pytest.raises(SystemExit) as ex:
+        preflight(["--config-dir", str(tmp_path), "+site=x"])
+    assert ex.value.code == 2
+    assert capsys.readouterr().err == (
+        "tiersim: invalid configuration:\n  - In 'site/x': org.l1.headcont: no such config key; "
+        "did you mean org.l1.headcount?\n")
+
+
+def test_preflight_passes_a_valid_command_and_leaves_help_to_hydra():
+    args, cfg = preflight(["-m", "org=tiered,generalist", "seed=range(2)"])
+    assert args.multirun and cfg.org.design == "tiered"
+    assert preflight(["--help", "org.l1.headcont=3"])[1] is None
