@@ -228,8 +228,9 @@ def readme_settings_example(repo_root: Path) -> tuple[str, str, list[str]]:
     text = (repo_root / "README.md").read_text()
     block = text.split("<!-- settings example -->", 2)[1]
     yaml_text = block.split("```yaml\n", 1)[1].split("```", 1)[0]
-    first, _, body = yaml_text.partition("\n")
-    rel = first.removeprefix("# ~/tiersim-settings/").strip()
+    path = block.split("`", 2)[1]
+    assert path.startswith("~/tiersim-settings/"), path
+    rel = path.removeprefix("~/tiersim-settings/")
     command = block.split("```bash\n", 1)[1].split("```", 1)[0].split("\n")[0]
     words = command.split()
     assert words[:3] == ["tiersim", "--config-dir", "~/tiersim-settings"], command
