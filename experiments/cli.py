@@ -343,8 +343,11 @@ def preflight(argv: list[str]) -> tuple[argparse.Namespace, DictConfig | None]:
         return args, cfg
     if not str(cfg.hydra.sweeper.get("_target_", "")).endswith("BasicSweeper"):
         return args, cfg
-    cells = {tuple(o for o in job if not o.startswith("seed=")) for job in sweep_jobs(
-        cfg, args.overrides)}
+    try:
+        jobs = sweep_jobs(cfg, args.overrides)
+    except Exception:  # the sweeper itself will say what is wrong with the sweep
+        return args, cfg
+    cells = {tuple(o for o in job if not o.startswith("seed=")) for job in jobs}
     first: list[str] | None = None
     for cell in cells:
         try:
