@@ -223,10 +223,7 @@ def override_problems(overrides: list[str], config_dir: str | None = None) -> li
         problems.append(f"--config-dir {config_dir}: no such directory")
         config_dir = None
     loader = _loader(config_dir, searchpath)
-    try:
-        known = loader.compute_defaults_list(CONFIG_NAME, [], RunMode.RUN).overrides.known_choices
-    except Exception as err:  # a config file of the search path that does not load
-        return [*problems, _hydra_message(err)]
+    known = loader.compute_defaults_list(CONFIG_NAME, [], RunMode.RUN).overrides.known_choices
     for ov in parsed:
         key = ov.key_or_group
         if ov.package is not None and not loader.repository.group_exists(key):
@@ -345,8 +342,8 @@ def preflight(argv: list[str]) -> tuple[argparse.Namespace, DictConfig | None]:
         return args, cfg
     try:
         jobs = sweep_jobs(cfg, args.overrides)
-    except Exception:  # the sweeper itself will say what is wrong with the sweep
-        return args, cfg
+    except Exception as err:  # e.g. an experiment's hydra.sweeper.params that do not parse
+        config_error([_hydra_message(err)])
     cells = {tuple(o for o in job if not o.startswith("seed=")) for job in jobs}
     first: list[str] | None = None
     for cell in cells:

@@ -295,3 +295,41 @@ def test_preflight_passes_a_valid_command_and_leaves_help_to_hydra():
     args, cfg = preflight(["-m", "org=tiered,generalist", "seed=range(2)"])
     assert args.multirun and cfg.org.design == "tiered"
     assert preflight(["--help", "org.l1.headcont=3"])[1] is None
+
+
+def test_a_sweep_whose_jobs_cannot_be_listed_is_a_config_error(monkeypatch, capsys):
+    from hydra.errors import HydraException
+
+    import experiments.cli as cli
+
+    def broken(cfg, overrides):
+        raise HydraException("Error parsing override 'seed=range('")
+
+    monkeypatch.setattr(cli, "sweep_jobs", broken)
+    with pytest.raises(SystemExit) as ex:
+        preflight(["-m", "seed=0,1"])
+    assert ex.value.code == 2
+    assert capsys.readouterr().err == ("tiersim: invalid configuration:\n"
+                                       "  - Error parsing override 'seed=range('\n")
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [
+    (["hydra.searchpath=3"], "hydra.searchpath = 3: expected a list of paths"),
+    (["nope@pkg=x"], "nope@pkg=x: nope is not a config group"),
+    (["org/nope=x"], "org/nope: no such config group"),
+])
+def test_other_bad_overrides(overrides, expected):
+    assert override_problems(overrides) == [expected] or \
+        override_problems(overrides)[0].startswith(expected)
+
+
+def test_the_sweep_summary_warns_when_it_pools_runs_that_differ(tmp_path):
+    from experiments.callbacks import collect_runs, pooling_note
+
+    for seed in (0, 1):
+        fake_run(tmp_path, [f"seed={seed}", "sim.horizon_days=120"], cfg(seed, 120))
+    assert pooling_note(tmp_path, collect_runs(tmp_path)) is None
+    fake_run(tmp_path, ["seed=0"], cfg(0, 365))
+    note = pooling_note(tmp_path, collect_runs(tmp_path))
+    assert note.startswith("warning: the medians above pool runs that differ")
+    assert "sim.horizon_days = 120 (2 runs" in note
