@@ -8,6 +8,13 @@ hash is skipped, so rerunning an interrupted sweep only does what is missing; a 
 sweep goes on. The sweep's progress and its table of runs come from
 :class:`experiments.callbacks.SweepCallback`; the exit code is 1 if any run of the sweep failed.
 
+Before Hydra starts, :func:`experiments.cli.preflight` checks the command line (keys, types,
+ranges, group choices, every value of a sweep, then the composed config) and exits 2 with one
+line per problem; a sweep without ``hydra.sweep.dir`` gets a directory of its own, named from the
+experiment and the overrides (:func:`experiments.cli.sweep_dir_name`), so that two sweep commands
+never share one and a rerun finds its own. ``experiment=validation`` logs Erlang C beside the
+run (:func:`erlang_c_reference`).
+
 Test hook: ``TIERSIM_TEST_FAIL_SEEDS=3,5`` makes the runs with those seeds raise inside the
 simulation step (to test failure handling across launchers; never set it otherwise).
 """
