@@ -322,8 +322,8 @@ def preflight(argv: list[str]) -> tuple[argparse.Namespace, DictConfig | None]:
     and the composed config (``None`` for ``--help``, ``--info`` and the like)."""
     args = hydra_args(argv)
     if args.help or args.hydra_help or args.info or args.shell_completion \
-            or args.experimental_rerun:
-        return args, None
+            or args.experimental_rerun or args.config_name or args.config_path:
+        return args, None  # not a run of tiersim's own primary config: Hydra's business
     check_overrides(args.overrides, args.config_dir)
     searchpath = _searchpath(args.overrides)
     try:

@@ -333,3 +333,7 @@ def test_the_sweep_summary_warns_when_it_pools_runs_that_differ(tmp_path):
     note = pooling_note(tmp_path, collect_runs(tmp_path))
     assert note.startswith("warning: the medians above pool runs that differ")
     assert "sim.horizon_days = 120 (2 runs" in note
+
+
+def test_another_primary_config_is_left_to_hydra():
+    assert preflight(["-cn", "other", "org.l1.headcont=3"])[1] is None
