@@ -210,6 +210,21 @@ def format_summary(df: pd.DataFrame, kpis=HEADLINE_KPIS) -> str:
     return "\n".join(lines)
 
 
+def pooling_note(sweep_dir: Path, df: pd.DataFrame) -> str | None:
+    """A warning when the medians of :func:`format_summary` pool finished runs that one report
+    would refuse to pool (``experiments/pooling.py``: different horizons, or settings no override
+    sets -- older runs in a directory given with ``hydra.sweep.dir``); ``None`` otherwise."""
+    from experiments.pooling import pooling_problems
+
+    done = [Path(sweep_dir) / r for r in df.loc[df["status"] == "ok", "run"].dropna()] \
+        if len(df) else []
+    problems = pooling_problems(Path(sweep_dir), done) if len(done) > 1 else []
+    if not problems:
+        return None
+    return ("warning: the medians above pool runs that differ beyond this sweep's overrides:\n  - "
+            + "\n  - ".join(problems))
+
+
 # ---- progress ------------------------------------------------------------------------------------
 def append_progress(path: Path, status: str, run: str) -> None:
     """One line per finished job; a single ``O_APPEND`` write, so workers never interleave."""
@@ -358,8 +373,10 @@ class SweepCallback(Callback):
             print(f"tiersim sweep: could not write the table of runs: {err!r}", file=sys.stderr)
             return
         head = "sweep interrupted" if interrupted else "sweep finished"
+        note = pooling_note(sweep_dir, df)
         print(f"\n{head}: {sweep_dir}\n{format_summary(df, self.kpis)}\n"
-              f"table of every run: {pq} (+ {csv.name})", flush=True)
+              f"table of every run: {pq} (+ {csv.name})" + (f"\n{note}" if note else ""),
+              flush=True)
 
     # wherever the job runs
     def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -394,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     sweep_dir = Path(argv[0])
     df = collect_runs(sweep_dir)
     pq, _ = write_table(df, sweep_dir)
-    print(f"{format_summary(df)}\ntable of every run: {pq}")
+    note = pooling_note(sweep_dir, df)
+    print(f"{format_summary(df)}\ntable of every run: {pq}" + (f"\n{note}" if note else ""))
     return 0
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from experiments.cli import ROOT, fail
+from experiments.cli import ROOT, check_overrides, fail
 from experiments.stats import METHODS, N_RESAMPLES, interval_warning, paired_comparison
 from experiments.study import compose, paired_runs, run_study
 from experiments.tables import num
@@ -332,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     _check_args(args)
     # both designs staffed to the same target occupancy unless the user says otherwise
     args.overrides = [*DEFAULT_OVERRIDES, *args.overrides]
+    check_overrides(args.overrides)  # keys, types, ranges, group choices: exit 2, one line each
     try:  # a bad override fails here, once, before any run starts
         cfgs = {d: compose([f"org={d}", "seed=0", *args.overrides]) for d in DESIGNS}
     except (ConfigError, ValueError) as err:

@@ -35,6 +35,7 @@ from matplotlib.figure import Figure
 
 from experiments import figures as F
 from experiments.compare import FLOW_KPIS, HEADLINE_KPIS, OLD_COST_KPIS, PRECISION, num
+from experiments.pooling import PoolingError, check_pooling
 from experiments.stats import paired_comparison
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,6 +174,10 @@ def load_sweep(sweep_dir: Path, log: Callable[[str], None] = say) -> Sweep:
         raise ReportError(f"no finished runs under {sweep_dir} (no run directory with a "
                           "summary.json): run the sweep first, e.g. tiersim -m org=tiered,generalist"
                           " 'seed=range(4)', or python -m experiments.compare")
+    try:  # one experiment per report: no runs of different horizons or unswept settings
+        check_pooling(sweep_dir, dirs)
+    except PoolingError as err:
+        raise ReportError(str(err)) from None
     _note_unfinished(sweep_dir, log)
     log(f"{len(dirs)} finished runs in {sweep_dir}")
     rows, configs, prov = [], [], []

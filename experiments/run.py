@@ -8,6 +8,13 @@ hash is skipped, so rerunning an interrupted sweep only does what is missing; a 
 sweep goes on. The sweep's progress and its table of runs come from
 :class:`experiments.callbacks.SweepCallback`; the exit code is 1 if any run of the sweep failed.
 
+Before Hydra starts, :func:`experiments.cli.preflight` checks the command line (keys, types,
+ranges, group choices, every value of a sweep, then the composed config) and exits 2 with one
+line per problem; a sweep without ``hydra.sweep.dir`` gets a directory of its own, named from the
+experiment and the overrides (:func:`experiments.cli.sweep_dir_name`), so that two sweep commands
+never share one and a rerun finds its own. ``experiment=validation`` logs Erlang C beside the
+run (:func:`erlang_c_reference`).
+
 Test hook: ``TIERSIM_TEST_FAIL_SEEDS=3,5`` makes the runs with those seeds raise inside the
 simulation step (to test failure handling across launchers; never set it otherwise).
 """
@@ -28,8 +35,17 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import callbacks
-from experiments.cli import CONF_DIR, DayProgress, fail, register, to_config
-from model.config import ConfigError
+from experiments.cli import (
+    CONF_DIR,
+    DayProgress,
+    fail,
+    preflight,
+    register,
+    sweep_dir_override,
+    to_config,
+)
+from model.config import Config, ConfigError
+from model.queueing import erlang_c
 from model.runio import config_hash
 from model.simulate import simulate, write_run
 
@@ -55,6 +71,33 @@ def _test_hook(seed: int) -> None:
     listed = os.environ.get("TIERSIM_TEST_FAIL_SEEDS", "")
     if str(seed) in {s.strip() for s in listed.split(",")}:
         raise RuntimeError(f"injected failure for seed {seed} (TIERSIM_TEST_FAIL_SEEDS)")
+
+
+def erlang_c_reference(config: Config, summary: dict) -> str | None:
+    """For ``experiment=validation`` (docs/science.md section 1, V1: one pod owning every ticket,
+    24/7, flat Poisson arrivals, exponential work, the mechanisms off), Erlang C's ``p_wait``
+    and ``mean_wait_h`` for the run's own lambda, mu and c, beside the run's; ``None`` for any
+    other experiment, or when an override has made the run something other than M/M/c."""
+    org = config.org
+    plain = (config.experiment == "validation" and org.design == "generalist"
+             and org.ownership == "pod" and org.pods.count == 1
+             and config.sim.calendar == "always" and config.demand.pattern == "flat"
+             and config.product.service == "exponential" and config.product.domains == 1
+             and config.product.engineering_share == 0 and config.product.specialist_share == 0)
+    if not plain:
+        return None
+    c = org.pods.size
+    lam, mu = config.demand.tickets_per_day / 24.0, 1.0 / config.product.mean_work_hours
+    a = lam / mu
+    if a >= c:
+        return (f"M/M/{c} with lambda = {lam:g}/h, mu = {mu:g}/h: offered load {a:g} >= {c} "
+                "servers, no steady state (Erlang C does not apply)")
+    p_wait = erlang_c(c, a)
+    wq = p_wait / (c * mu - lam)
+    sim = [summary.get(k) for k in ("p_wait", "mean_wait_h")]
+    shown = [f"{v:.4g}" if isinstance(v, float) else "n/a" for v in sim]
+    return (f"Erlang C for M/M/{c} (lambda = {lam:g}/h, mu = {mu:g}/h): p_wait {p_wait:.4f} "
+            f"(this run {shown[0]}), mean_wait_h {wq:.5f} (this run {shown[1]})")
 
 
 def run_one(cfg: DictConfig) -> dict | None:
@@ -90,6 +133,9 @@ def run_one(cfg: DictConfig) -> dict | None:
     (run_dir / "error.txt").unlink(missing_ok=True)
     lines = [f"{k:>26}: {summary[k]:.4g}" if isinstance(summary[k], float) else
              f"{k:>26}: {summary[k]}" for k in HEADLINE if summary.get(k) is not None]
+    reference = erlang_c_reference(config, summary)
+    if reference is not None:
+        lines.append(reference)
     log.info("%s done in %.1f s -> %s\n%s", label, summary["wall_seconds"], run_dir,
              "\n".join(lines))
     return summary
@@ -113,6 +159,12 @@ def _terminate(signum, frame) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    argv = sys.argv[1:]
+    args, cfg = preflight(argv)  # a configuration error exits 2 here, before Hydra starts
+    if args.multirun and cfg is not None:
+        own_dir = sweep_dir_override(argv, cfg)  # each sweep command its own directory
+        if own_dir is not None:
+            sys.argv.append(own_dir)
     try:
         _main()
     except KeyboardInterrupt:  # finished runs are on disk; a sweep writes its table at exit

@@ -20,6 +20,7 @@ This module is pure Python: the Hydra front end registers these classes with its
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,7 +71,8 @@ class DemandConfig:
     pattern: str = _f("profile", choices=("profile", "flat"),
                       src="flat = homogeneous Poisson (queueing-theory checks)")
     tickets_per_day: float = _f(110.0, range=(0.0, None),
-                                src="[A] org-wide mean per calendar day at the start",
+                                src="[A] org-wide mean per calendar day at the start; 0 is "
+                                    "refused (no ticket would arrive)",
                                 plausible=(55.0, 220.0),
                                 why="[A] half to double the contact rate (2.2 tickets per customer-"
                                     "month at 1,500 customers)")
@@ -937,7 +939,7 @@ class Config:
 NOT_RANGED: dict[str, tuple[str, ...]] = {
     "simulation controls and observation": (
         "seed", "sim.horizon_days", "sim.warmup_days", "sim.stalled_after_working_hours",
-        "org.sizing_days"),
+        "org.sizing_days", "sensitivity.sample"),
     "the size of the organisation studied, a scenario rather than a belief (the contact rate "
     "per customer is ranged through `demand.tickets_per_day`)": (
         "customers.count",),
@@ -1030,6 +1032,12 @@ def _cross_checks(cfg: Config, errors: list[str]) -> None:
             errors.append("sim.workdays = []: at least one working weekday is needed")
     if sum(cfg.demand.hourly_profile) <= 0 or sum(cfg.demand.weekday_profile) <= 0:
         errors.append("demand.hourly_profile / weekday_profile: need a positive total")
+    if cfg.demand.tickets_per_day <= 0:
+        errors.append(f"demand.tickets_per_day = {cfg.demand.tickets_per_day}: no ticket would "
+                      "ever arrive (every KPI would be empty); must be > 0")
+    elif sum(s.share * s.ticket_intensity for s in cfg.customers.segments) <= 0:
+        errors.append("customers.segments[*].ticket_intensity: zero in every segment with "
+                      "customers, so no ticket would ever arrive; at least one must be > 0")
     spec = prod.specialist_domains if prod.specialist_share > 0 else 0
     if prod.specialist_share > 0 and prod.specialist_domains < 1:
         errors.append(f"product.specialist_domains = {prod.specialist_domains}: must be >= 1 "
@@ -1253,6 +1261,70 @@ def schema_problems(root: Any = None) -> list[str]:
 
 
 _SCHEMA_PROBLEMS: list[str] | None = None
+
+
+def schema_field(key: str) -> tuple[type, dataclasses.Field]:
+    """The dataclass holding the dotted config ``key`` and its field, e.g. ``"org.l1.headcount"``
+    -> ``(L1Config, <field headcount>)``; a list of segments takes an index
+    (``customers.segments.0.mrr``). Raises :class:`ConfigError` naming the first unknown part,
+    with the closest valid key when one is close (:mod:`difflib`)."""
+    cls: type = Config
+    parts = key.split(".")
+    i = 0
+    while True:
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        name = parts[i]
+        if name not in fields:
+            here = ".".join(parts[:i])
+            near = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.6)
+            if near:
+                hint = f"did you mean {'.'.join([*parts[:i], near[0]])}?"
+            else:
+                near = difflib.get_close_matches(key, leaf_keys(), n=1, cutoff=0.75)
+                hint = (f"did you mean {near[0]}?" if near else
+                        f"the keys of {here or 'the top level'} are {', '.join(fields)}")
+            raise ConfigError(f"{key}: no such config key; {hint}")
+        f = fields[name]
+        if i == len(parts) - 1:
+            return cls, f
+        sub = _subclass(cls, name)
+        if sub is None and name == "segments" and cls is CustomersConfig:
+            if not parts[i + 1].isdigit():
+                raise ConfigError(f"{key}: {'.'.join(parts[:i + 1])} is a list: give an index, "
+                                  f"e.g. {'.'.join(parts[:i + 1])}.0.{parts[i + 1]}")
+            i += 1
+            if i == len(parts) - 1:
+                return cls, f
+            sub = SegmentConfig
+        if sub is None:
+            raise ConfigError(f"{key}: {'.'.join(parts[:i + 1])} is a value, not a group of keys")
+        cls, i = sub, i + 1
+
+
+def leaf_keys(cls: type | None = None, prefix: str = "") -> list[str]:
+    """Every dotted key of the schema that holds a value (segments as ``customers.segments.0.*``)."""
+    out: list[str] = []
+    default = (cls or Config)()
+    for f in dataclasses.fields(default):
+        value = getattr(default, f.name)
+        if dataclasses.is_dataclass(value):
+            out += leaf_keys(type(value), f"{prefix}{f.name}.")
+        elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+            out += leaf_keys(type(value[0]), f"{prefix}{f.name}.0.")
+        else:
+            out.append(f"{prefix}{f.name}")
+    return out
+
+
+def field_problems(key: str, value: Any, f: dataclasses.Field) -> list[str]:
+    """What is wrong with ``value`` (already of the field's type) for the field ``f`` at ``key``:
+    its range, choices or length, in :func:`validate`'s words (empty if nothing)."""
+    errors: list[str] = []
+    if dataclasses.is_dataclass(value) or (isinstance(value, list) and value
+                                           and dataclasses.is_dataclass(value[0])):
+        return errors
+    _check_value(key, value, f.type, dict(f.metadata), errors)
+    return errors
 
 
 def validate(cfg: Config) -> Config:

@@ -78,6 +78,7 @@ TIERS = {
     "test_config.py": "unit",
     "test_ranges.py": "unit",
     "test_sensitivity.py": "unit",  # the command-line and sweep tests: e2e (TIER_OVERRIDES)
+    "test_overrides.py": "unit",
     # model
     "test_regression.py": "model",
     "test_repro.py": "model",

@@ -64,12 +64,18 @@ SINGLE = {
     "generalist": ["org=generalist", "seed=3"],
     "pilot": ["org=pilot", "org.pilot.start_day=5", "org.pilot.duration_days=7",
               "sim.record_events=true"],
+    "validation": ["experiment=validation"],
 }
 BAD = {
     "bad_value": ["org.l1.headcount=-2"],
     "misspelt": ["org.l1.headcuont=3"],
     "misspelt_added": ["+org.l1.headcuont=3"],
     "bad_type": ["org.l1.headcount=abc"],
+    "zero_demand": ["demand.tickets_per_day=0"],
+    "uncovered": ["org=generalist", "org.pods.flexible_share=0.2", "org.pods.size=4",
+                  "org.pods.breadth=2"],
+    "bad_group": ["org=tierd"],
+    "several": ["sed=3", "org.l1.headcount=abc", "product=complx"],
 }
 
 
@@ -147,27 +153,107 @@ def test_pilot_with_a_short_window_and_event_log(runs, contract):
     assert set(ev["ticket_id"]) == set(tickets["ticket_id"])
 
 
-def _assert_clean_failure(res, *needles):
+def _assert_clean_failure(res, *needles, problems: int = 1):
+    """Exit 2 (a configuration error) with a heading and one line per problem, no Hydra noise."""
     text = res.stderr + res.stdout
-    assert res.returncode != 0, f"exit 0 for a bad config\n{text}"
+    assert res.returncode == 2, f"exit {res.returncode} for a bad config\n{text}"
     assert "Traceback" not in text, f"a Python traceback instead of a message:\n{text}"
+    for noise in ("HYDRA_FULL_ERROR", "reference_type", "To append to your config"):
+        assert noise not in text, f"Hydra's noise ({noise!r}) in the message:\n{text}"
     for needle in needles:
         assert needle in text, f"the message does not mention {needle!r}:\n{text}"
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert 1 <= len(lines) <= 12, f"a long error message:\n{res.stderr}"
+    assert lines[0] == "tiersim: invalid configuration:", res.stderr
+    assert len(lines) == 1 + problems and all(ln.startswith("  - ") for ln in lines[1:]), \
+        f"not one line per problem:\n{res.stderr}"
 
 
-@pytest.mark.parametrize(("name", "needles"), [
-    ("bad_value", ("org.l1.headcount", "-2", "between 0 and 100000")),
-    ("misspelt", ("headcuont",)),
-    ("misspelt_added", ("headcuont",)),
-    ("bad_type", ("org.l1.headcount", "abc")),
+@pytest.mark.parametrize(("name", "needles", "problems"), [
+    ("bad_value", ("org.l1.headcount = -2: must be between 0 and 100000",), 1),
+    ("misspelt", ("org.l1.headcuont: no such config key; did you mean org.l1.headcount?",), 1),
+    ("misspelt_added", ("headcuont", "did you mean org.l1.headcount?"), 1),
+    ("bad_type", ("org.l1.headcount = 'abc': expected a whole number",), 1),
+    ("zero_demand", ("demand.tickets_per_day = 0.0: no ticket would ever arrive",), 1),
+    ("uncovered", ("org.pods.flexible_share = 0.2", "leaves some of the 7 non-specialist "
+                   "domains uncovered"), 1),
+    ("bad_group", ("org=tierd: no such option; did you mean org=tiered?",), 1),
+    ("several", ("sed: no such config key; did you mean seed?", "org.l1.headcount = 'abc'",
+                 "product=complx: no such option; did you mean product=complex?"), 3),
 ])
-def test_bad_config_fails_with_a_message_not_a_traceback(runs, name, needles):
+def test_bad_config_fails_with_a_message_not_a_traceback(runs, name, needles, problems):
     res, run_dir, cwd = runs[name]
-    _assert_clean_failure(res, *needles)
-    assert not (run_dir / "summary.json").exists()
+    _assert_clean_failure(res, *needles, problems=problems)
+    assert not run_dir.exists(), "a run directory for a configuration that cannot run"
     assert list(cwd.iterdir()) == []
+
+
+def test_bad_sweep_values_stop_the_sweep_before_it_starts(tmp_path):
+    procs = {name: start(["-m", *extra, *SHORT, f"hydra.sweep.dir={tmp_path / name}"],
+                         tmp_path / "cwd" / name)
+             for name, extra in {
+                 "values": ["org.l1.headcount=3,abc,-1", "seed=range(2)"],
+                 "zero_demand": ["demand.tickets_per_day=0", "seed=0,1", "org=tiered,generalist"],
+                 "launcher": ["hydra/launcher=nope", "seed=0,1"]}.items()}
+    res = {name: finish(p) for name, p in procs.items()}
+    _assert_clean_failure(res["values"], "org.l1.headcount = 'abc': expected a whole number",
+                          "org.l1.headcount = -1: must be between 0 and 100000", problems=2)
+    _assert_clean_failure(res["zero_demand"], "demand.tickets_per_day = 0.0: no ticket would "
+                          "ever arrive", "(in each of the sweep's 2 configurations)")
+    _assert_clean_failure(res["launcher"], "hydra/launcher=nope: no such option")
+    for name in res:
+        assert not (tmp_path / name).exists(), f"{name}: the sweep started"
+
+
+def test_help_lists_the_main_keys_and_the_groups(tmp_path):
+    res = ok(run(["--help"], tmp_path))
+    for needle in ("Config groups (GROUP=OPTION):", "org: generalist, pilot, tiered",
+                   "experiment: escalation_tax, pilot_quarter, regime_map",
+                   "org.l1.headcount", "L1 people (tiered, pilot) [people; [0, 100000]; "
+                   "default 17]", "sim.horizon_days", "--config-dir DIR +site=NAME",
+                   "--multirun,-m"):
+        assert needle in res.stdout, needle
+    assert "Powered by Hydra" not in res.stdout
+
+
+def test_validation_prints_erlang_c_beside_the_run(runs):
+    res, _, _ = runs["validation"]
+    ok(res)
+    assert "Erlang C for M/M/12 (lambda = 100/h, mu = 10/h): p_wait 0.4494 (this run " \
+        in res.stdout + res.stderr
+
+
+def readme_settings_example(repo_root: Path) -> tuple[str, str, list[str]]:
+    """The README's worked example of a settings file outside the repository: the file's path
+    relative to its directory, its text, and the command's overrides."""
+    text = (repo_root / "README.md").read_text()
+    block = text.split("<!-- settings example -->", 2)[1]
+    yaml_text = block.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = block.split("`", 2)[1]
+    assert path.startswith("~/tiersim-settings/"), path
+    rel = path.removeprefix("~/tiersim-settings/")
+    command = block.split("```bash\n", 1)[1].split("```", 1)[0].split("\n")[0]
+    words = command.split()
+    assert words[:3] == ["tiersim", "--config-dir", "~/tiersim-settings"], command
+    return rel, yaml_text, words[3:]
+
+
+def test_a_settings_file_outside_the_repository(tmp_path, repo_root):
+    """The README's worked example, as written there: --config-dir DIR +site=acme."""
+    rel, yaml_text, overrides = readme_settings_example(repo_root)
+    settings = tmp_path / "tiersim-settings"
+    (settings / rel).parent.mkdir(parents=True)
+    (settings / rel).write_text(yaml_text)
+    run_dir = tmp_path / "run"
+    res = ok(run(["--config-dir", str(settings), *overrides, *SHORT, f"hydra.run.dir={run_dir}"],
+                 tmp_path / "cwd"))
+    cfg = OmegaConf.load(run_dir / "config.yaml")
+    site = OmegaConf.load(settings / rel)
+    for key in ("demand.tickets_per_day", "org.l1.headcount", "org.l2.headcount",
+                "workforce.salary.l1"):
+        assert OmegaConf.select(cfg, key) == OmegaConf.select(site, key), (key, res.stderr)
+    # a misspelt option of one's own group is a config error naming the options
+    bad = run(["--config-dir", str(settings), "+site=acm", *SHORT], tmp_path / "cwd")
+    _assert_clean_failure(bad, "site=acm: no such option; did you mean site=acme?")
 
 
 # ---- a sweep ---------------------------------------------------------------------------------------

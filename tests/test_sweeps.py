@@ -10,6 +10,8 @@ which takes long enough to sit in the slow suite.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import time
 import warnings
@@ -206,6 +208,31 @@ def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(tmp_path):
     for s, stamp in stamps.items():  # finished runs were not redone
         assert (sweep_dir / df.set_index("seed").loc[s, "run"] / "summary.json").stat().st_mtime_ns \
             == stamp
+
+
+# ---- each sweep command its own directory --------------------------------------------------------
+def test_each_sweep_command_gets_its_own_directory_and_a_rerun_finds_it(tmp_path, repo_root):
+    """Without hydra.sweep.dir, a sweep lands in outputs/sweeps/<experiment>,<overrides>/: two
+    sweeps of different horizons never share a directory; the same sweep, its overrides in
+    another order, resumes in its own."""
+    seed = 800_000_000 + os.getpid() % 1_000_000  # a directory of this test's own
+    sweeps = repo_root / "outputs" / "sweeps"
+    first = ["-m", "hydra/launcher=basic", "org=tiered,generalist", f"seed={seed}", *TINY]
+    name = f"default,customers.count=80,org,seed={seed},sim.horizon_days=15,sim.warmup_days=2"
+    other = name.replace("sim.horizon_days=15", "sim.horizon_days=16")
+    try:
+        res = ok(run(first, tmp_path / "cwd"))
+        assert f"sweep finished: {sweeps / name}" in res.stdout
+        assert len(find_run_dirs(sweeps / name)) == 2
+        again = ok(run(["-m", *reversed(first[1:])], tmp_path / "cwd"))
+        assert "2/2 runs done (0 new, 2 skipped, 0 failed)" in again.stderr
+        longer = ok(run([*first, "sim.horizon_days=16"], tmp_path / "cwd"))
+        assert f"sweep finished: {sweeps / other}" in longer.stdout
+        assert len(find_run_dirs(sweeps / name)) == 2 and len(find_run_dirs(sweeps / other)) == 2
+        assert list((tmp_path / "cwd").iterdir()) == []
+    finally:
+        for d in (name, other):
+            shutil.rmtree(sweeps / d, ignore_errors=True)
 
 
 # ---- the table from a directory (no simulation) -------------------------------------------------
