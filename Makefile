@@ -7,7 +7,7 @@ VENV := .venv
 export UV_PYTHON := $(PY312)
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: help setup run test check test-all slow lint bench clean-outputs viz
+.PHONY: help setup run test check test-all slow lint bench clean-outputs viz sensitivity
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*##/\t/'
@@ -26,6 +26,9 @@ ARGS ?=
 
 run: setup  ## the main job: tiered vs generalist on paired seeds, with a verdict -> outputs/compare/ (ARGS="--seeds 10 key=value ...")
 	$(VENV)/bin/python -m experiments.compare $(ARGS)
+
+sensitivity: setup  ## what would you have to believe? sensitivity of the verdict (ARGS="--quick" first)
+	$(VENV)/bin/python -m experiments.sensitivity $(ARGS)
 
 test: setup  ## the default test suite (fast; slow validation excluded)
 	$(VENV)/bin/python -m pytest -q

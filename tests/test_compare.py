@@ -277,10 +277,10 @@ def test_make_run_passes_args_through(repo_root):
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     args = "--seeds 10 org.handoff.context_loss_p=0.6"
-    res = subprocess.run(["make", "-n", "run", f"ARGS={args}"], cwd=repo_root,
-                         capture_output=True, text=True, timeout=60)
+    make = ["make", "--no-print-directory", "-n", "run"]  # also when run from make itself
+    res = subprocess.run([*make, f"ARGS={args}"], cwd=repo_root, capture_output=True, text=True,
+                         timeout=60)
     assert res.returncode == 0, res.stderr
     assert f"-m experiments.compare {args}" in res.stdout
-    plain = subprocess.run(["make", "-n", "run"], cwd=repo_root, capture_output=True, text=True,
-                           timeout=60)
+    plain = subprocess.run(make, cwd=repo_root, capture_output=True, text=True, timeout=60)
     assert plain.stdout.rstrip().splitlines()[-1].rstrip().endswith("-m experiments.compare")
