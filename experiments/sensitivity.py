@@ -411,7 +411,7 @@ def _tornado(result, path_stem, output, label, unit, plt, colours, width) -> Non
     rows.sort(key=lambda r: abs(r[4] - r[2]))
     fig, ax = plt.subplots(figsize=(width, 0.42 * len(rows) + 1.9))
     h = 0.38
-    for i, (name, xlo, ylo, xhi, yhi) in enumerate(rows):
+    for i, (_name, xlo, ylo, xhi, yhi) in enumerate(rows):
         ax.barh(i + h / 2, ylo - base, left=base, color=colours["sky"], height=h,
                 label="at the low end of its range" if i == 0 else None)
         ax.barh(i - h / 2, yhi - base, left=base, color=colours["orange"], height=h,
@@ -486,7 +486,7 @@ def write_report(result: Result, out: Path, setting: str,
               "the output's variance from the parameter alone; ST: including its interactions "
               "(95 % bootstrap intervals). With few points the intervals are wide and S1 can be "
               "slightly negative: read them, not the point values.", ""]
-    for o, lab, un, _ in outputs:
+    for o, lab, _un, _ in outputs:
         lines += [f"**{lab}**", "", "| parameter | S1 | ST |", "|---|---|---|"]
         for _, r in s[s["output"] == o].iterrows():
             lines.append(f"| `{r.parameter}` | {_num(r.S1, 2)} ± {_num(r.S1_conf, 2)} | "

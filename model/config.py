@@ -20,8 +20,8 @@ This module is pure Python: the Hydra front end registers these classes with its
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
