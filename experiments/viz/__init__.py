@@ -37,12 +37,17 @@ from typing import Any
 
 from experiments.viz.charts import (
     CHARTS,
+    PAIRS,
     Chart,
+    Pair,
     available_charts,
     chart_alt,
     draw_chart,
+    draw_pair,
+    pair_alt,
     probe_columns,
     shown_charts,
+    shown_pairs,
 )
 from experiments.viz.controls import (
     CONTROL_BY_KEY,
@@ -65,7 +70,8 @@ from experiments.viz.kpis import (
     window_costs,
 )
 from experiments.viz.network import day_text, draw_network, network_alt
-from experiments.viz.page import Page, components, png_bytes
+from experiments.viz.page import Page
+from experiments.viz.runner import DRAW_EVERY, OTHER_DESIGN, Runner, png_bytes
 from experiments.viz.server import main
 from experiments.viz.vizmodel import (
     CUSTOMER_SAMPLE,
@@ -86,9 +92,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["CHARTS", "CONTROLS", "CONTROL_BY_KEY", "COST_WINDOW", "CUSTOMER_SAMPLE",
-           "HANDOFF_WINDOW_DAYS", "PAGE_COLUMNS", "VIZ_OVERRIDES", "Chart", "Control", "Page",
-           "VizModel", "available_charts", "base_cfg", "build_config", "chart_alt", "components",
-           "compose_cfg", "control_defaults", "cost_per_customer_year", "cost_per_good_outcome", "cost_per_head",
-           "day_text", "draw_chart", "draw_network", "main", "model_params", "network_alt",
-           "overrides_for", "parse_seed", "png_bytes", "probe_columns", "shown_charts",
-           "window_costs"]
+           "DRAW_EVERY", "HANDOFF_WINDOW_DAYS", "OTHER_DESIGN", "PAGE_COLUMNS", "PAIRS",
+           "VIZ_OVERRIDES", "Chart", "Control", "Page", "Pair", "Runner", "VizModel",
+           "available_charts", "base_cfg", "build_config", "chart_alt", "compose_cfg",
+           "control_defaults", "cost_per_customer_year", "cost_per_good_outcome", "cost_per_head",
+           "day_text", "draw_chart", "draw_network", "draw_pair", "main", "model_params",
+           "network_alt", "overrides_for", "pair_alt", "parse_seed", "png_bytes", "probe_columns",
+           "shown_charts", "shown_pairs", "window_costs"]

@@ -20,7 +20,7 @@ from experiments.viz.kpis import (
     cost_per_good_outcome,
     cost_per_head,
 )
-from experiments.viz.style import FONT, OKABE_ITO, ROLE_STYLE
+from experiments.viz.style import DESIGN_STYLE, FONT, OKABE_ITO, ROLE_STYLE
 from experiments.viz.vizmodel import PAGE_COLUMNS, VizModel
 from model.model import TierSimModel
 
@@ -210,41 +210,118 @@ def chart_alt(chart: Chart, model: VizModel) -> str:
 def draw_chart(chart: Chart, model: VizModel, size=(5.8, 3.7), dpi=100) -> Figure:
     """One chart: bold title, legend row under it, then the panels (fixed layout: fast)."""
     df = model.frame()
-    fig = Figure(figsize=size, dpi=dpi)
-    fig.text(0.015, 0.975, chart.title, fontsize=FONT["title"], fontweight="bold", va="top")
     lines, labels = _chart_lines(chart, df)
+    x = df["day"] + 1
+    panels = [(ylabel, {lab: (x, y, colour, "-") for lab, (y, colour) in ls.items()})
+              for ylabel, ls in lines]
+    return _figure(chart.title, panels, labels, len(df), chart.step, size, dpi)
+
+
+def _figure(title: str, panels: list, labels: dict, days: int, step: bool, size, dpi) -> Figure:
+    """The figure of a chart: ``panels`` ``[(y label, {legend label: (x, y, colour, style)})]``
+    stacked top to bottom, ``labels`` the legend (label with its latest value -> (colour,
+    style) or colour), ``days`` the days simulated (the x axis)."""
+    fig = Figure(figsize=size, dpi=dpi)
+    fig.text(0.015, 0.975, title, fontsize=FONT["title"], fontweight="bold", va="top")
     longest = max((len(lab) for lab in labels), default=0)
     ncols = min(3 if longest <= 22 else 2 if longest <= 32 else 1, max(len(labels), 1))
     rows = math.ceil(len(labels) / ncols) if labels else 0
     top = 0.87 - 0.065 * rows
     bottom, gap = 0.13, 0.07
-    n = len(lines)
+    n = len(panels)
     height = (top - bottom - gap * (n - 1)) / n
-    horizon = max(len(df), 7)
-    left = 0.155 if any("\n" in ylabel for ylabel, _ in lines) else 0.12  # two-line y labels
-    for k, (ylabel, ls) in enumerate(lines):
+    horizon = max(days, 7)
+    left = 0.155 if any("\n" in ylabel for ylabel, _ in panels) else 0.12  # two-line y labels
+    for k, (ylabel, ls) in enumerate(panels):
         ax = fig.add_axes((left, top - (k + 1) * height - k * gap, 0.97 - left, height))
         _style_axes(ax, ylabel, xlabel=k == n - 1)
-        for label, (y, colour) in ls.items():
-            ax.plot(df["day"] + 1, y, color=colour, linewidth=2, label=label,
-                    drawstyle="steps-post" if chart.step else "default")
+        for label, (x, y, colour, style) in ls.items():
+            ax.plot(x, y, color=colour, linewidth=2, label=label, linestyle=style,
+                    drawstyle="steps-post" if step else "default")
         ax.set_xlim(0, horizon)
         ax.set_ylim(bottom=0)
-        if chart.step:  # counts: whole numbers, and a visible axis when all are zero
+        if step:  # counts: whole numbers, and a visible axis when all are zero
             ax.set_ylim(top=max(ax.get_ylim()[1], 1))
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=chart.step))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=step))
         ax.yaxis.set_major_formatter(_thousands(ax))
         if k < n - 1:
             ax.tick_params(labelbottom=False)
-        if not len(df) and k == 0:
+        if not days and k == 0:
             ax.text(0.5, 0.5, "no day simulated yet: press Step or ▶", transform=ax.transAxes,
                     ha="center", va="center", fontsize=FONT["label"], color="#666666")
     if labels:
-        handles = [Line2D([], [], color=c, linewidth=2.5, label=lab) for lab, c in labels.items()]
+        handles = [Line2D([], [], color=c[0] if isinstance(c, tuple) else c, linewidth=2.5,
+                          linestyle=c[1] if isinstance(c, tuple) else "-", label=lab)
+                   for lab, c in labels.items()]
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 0.905), ncols=ncols,
                    fontsize=FONT["legend"], frameon=False, handlelength=1.6, columnspacing=1.2)
     return fig
 
+
+# --- the two designs side by side -------------------------------------------------------------
+@dataclass(frozen=True)
+class Pair:
+    """A chart of the side-by-side view: one line (``line``, its legend label) of the chart of
+    ``CHARTS`` whose title starts with ``chart``, for each design, on one axis."""
+
+    chart: str
+    line: str
+    title: str
+    ylabel: str
+
+
+PAIRS: list[Pair] = [
+    Pair("Backlog at midnight", "open tickets (all)", "Open tickets at midnight", "tickets"),
+    Pair("Resolution time", "mean over tickets closed in the last 7 days",
+         "Resolution time (7-day mean)", "hours"),
+    Pair("Hand-offs per resolved ticket", "hand-offs / tickets resolved, both over the last 7 "
+         "days", "Hand-offs per resolved ticket (7-day)", "hand-offs / ticket"),
+    Pair("Cost per customer-year", "support + lost revenue",
+         f"Support cost + lost revenue per customer-year ({COST_WINDOW}-day)",
+         "$ / customer\n/ year"),
+    Pair("Customer goodwill", "mean over customers", "Mean customer goodwill", "goodwill (0-1)"),
+    Pair("Customers who left", "churned", "Customers who left (cumulative)", "customers"),
+]
+
+
+def _source(pair: Pair) -> Chart | None:
+    return next((c for c in shown_charts() if c.title.startswith(pair.chart)), None)
+
+
+def shown_pairs() -> list[Pair]:
+    """The side-by-side charts whose source chart the page shows."""
+    return [p for p in PAIRS if _source(p) is not None]
+
+
+def _pair_lines(pair: Pair, models: list[VizModel]) -> dict:
+    """Design -> (x, y) of the pair's line in each model's frame (a model without it: none)."""
+    chart = _source(pair)
+    out = {}
+    for m in models:
+        df = m.frame()
+        if not len(df):
+            continue
+        for _, fn in chart.panels:
+            lines = fn(df)
+            if pair.line in lines:
+                out[m.cfg.org.design] = (df["day"] + 1, lines[pair.line][0])
+    return out
+
+
+def pair_alt(pair: Pair, models: list[VizModel]) -> str:
+    lines = _pair_lines(pair, models)
+    day = models[0].day
+    return f"{pair.title}, day {day}: " + (
+        "; ".join(f"{d}: {_latest(y)}" for d, (_, y) in lines.items()) or "no data yet")
+
+
+def draw_pair(pair: Pair, models: list[VizModel], size=(5.8, 3.7), dpi=100) -> Figure:
+    """The pair's line for each design, coloured by design (``DESIGN_STYLE``)."""
+    lines = _pair_lines(pair, models)
+    panel = {d: (x, y, *DESIGN_STYLE[d]) for d, (x, y) in lines.items()}
+    labels = {f"{d}: {_latest(y)}": DESIGN_STYLE[d] for d, (_, y) in lines.items()}
+    return _figure(pair.title, [(pair.ylabel, panel)], labels, models[0].day,
+                   _source(pair).step, size, dpi)
 
 
 @cache

@@ -1,96 +1,104 @@
-"""The Solara page: status line, network, charts and controls (Mesa's SolaraViz); ``Page`` builds
-one model per browser tab. ``solara run experiments.viz.page`` serves it (:mod:`experiments.viz.server`).
+"""The Solara page: the day counter and status, the networks, the charts, and a sidebar with
+the run buttons and the model's controls. ``Page`` gives each browser tab its own
+:class:`~experiments.viz.runner.Runner`. ``solara run experiments.viz.page`` serves it
+(:mod:`experiments.viz.server`).
 
-Two of Mesa's module-level helpers are replaced (see the end of the file): the first grid layout,
-and the parameter inputs (each shows its value; a typed seed applies on Reset without pressing
-Enter).
+The page is Solara's own components, not Mesa's ``SolaraViz``: Mesa 3.5's controller redraws
+every component after every step (its "Render Interval" also makes Step run that many steps,
+its "Use Threads" only moves the redraw to another thread, which competes with the model for
+the same interpreter), and it puts the views under a "Page 0" tab. Here Step is one day (or
+"Days per Step") and always redraws; ▶ steps without drawing and redraws every "Redraw every"
+days, and at once on ❚❚; the day counter moves on between redraws.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-from functools import cache
+import itertools
+import threading
+import time
+import traceback
 
-import mesa.visualization.solara_viz as _solara_viz
 import solara
-from matplotlib.figure import Figure
-from mesa.visualization import SolaraViz
+import solara.lab
 
-from experiments.viz.charts import Chart, chart_alt, draw_chart, shown_charts
 from experiments.viz.controls import CONTROL_BY_KEY, control_defaults, model_params, parse_seed
-from experiments.viz.network import day_text, draw_network, network_alt
-from experiments.viz.vizmodel import VizModel
+from experiments.viz.runner import DRAW_EVERY, OTHER_DESIGN, Drawing, Image, Runner, Status
 from model.config import ConfigError
 
-
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG bytes (fast compression: the page redraws every day)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})  # fast over small
-    return buf.getvalue()
+TITLE = "tiersim: tiered vs generalist support"
+STATUS_EVERY_S = 0.25  # while playing, the day counter is refreshed at most this often
+_ticks = itertools.count(1)  # unique values for the views' refresh counters
 
 
-def _image(png: bytes, name: str, max_height: int, alt: str):
-    """The figure as an image that fits its grid cell (keeps its aspect ratio); ``alt`` says
-    in words what it shows (screen readers, and the browser test reads it)."""
-    src = "data:image/png;base64," + base64.b64encode(png).decode()
-    return solara.HTML(tag="img", attributes={"src": src, "alt": alt, "title": alt},
-                       classes=[f"tiersim-{name}"],
-                       style=f"max-width: 100%; max-height: {max_height}px; width: auto; "
-                             "height: auto; display: block;")
+class Tab:
+    """One browser tab: its runner, what its views show (``status``, ``drawing``: taken from
+    the runner between steps) and the control values Reset builds from (``params``)."""
+
+    def __init__(self) -> None:
+        self.params = control_defaults()
+        self.runner = Runner(self.params)
+        self.runner.draw()
+        self.status: Status = self.runner.status()
+        self.drawing: Drawing = self.runner.drawing
+        self.error = ""
+        self.status_tick: solara.Reactive[int] | None = None
+        self.drawing_tick: solara.Reactive[int] | None = None
+        self.busy = threading.Lock()  # one action at a time (Step, Reset, the toggle)
+
+    def publish(self, drawing: bool) -> None:
+        """Show the runner's status (and, with ``drawing``, its last drawing)."""
+        runner = self.runner
+        with runner.lock:
+            self.status = runner.status()
+            latest = runner.drawing
+        if drawing:
+            self.drawing = latest
+        if self.status_tick is not None:
+            self.status_tick.set(next(_ticks))
+        if drawing and self.drawing_tick is not None:
+            self.drawing_tick.set(next(_ticks))
 
 
-def StatusView(model: VizModel):
-    """The day counter and the day's headline numbers."""
-    last = model.recorder.series[-1] if model.recorder.series else {}
-    cfg = model.cfg
-    bits = [f"design: {cfg.org.design}", f"seed {cfg.seed}"]
-    if last:
-        bits += [f"open tickets {last.get('backlog', 0)}",
-                 f"resolved on day {model.day}: {last.get('tickets_resolved', 0)}",
-                 f"resolved in all: {model.recorder.n_closed}"]
+def _image(img: Image):
+    """A drawn figure as an image as wide as its place (keeps its aspect ratio); its alt text
+    says in words what it shows (screen readers, and the browser test reads it)."""
+    width = "1120px" if img.kind == "network" else "620px"
+    return solara.HTML(tag="img", attributes={"src": img.src, "alt": img.alt, "title": img.alt},
+                       classes=[f"tiersim-{img.kind}"],
+                       style=f"width: 100%; max-width: {width}; height: auto; display: block;")
+
+
+@solara.component
+def StatusView(tab: Tab, tick: solara.Reactive[int]):
+    """The day counter, one status line per design, and the day the charts show."""
+    tick.value  # noqa: B018 -- re-render on a new status
+    status, drawn = tab.status, tab.drawing.day
     with solara.Column(gap="2px", style={"padding": "6px 12px"}) as main:
-        solara.Text(day_text(model), classes=["tiersim-day"],
+        solara.Text(status.day_text, classes=["tiersim-day"],
                     style={"font-size": "22px", "font-weight": "bold"})
-        solara.Text(" · ".join(bits), classes=["tiersim-status"], style={"font-size": "15px"})
-        if model.config_error:
-            solara.Error(f"Invalid settings, showing the defaults instead: "
-                         f"{model.config_error}")
+        for line in status.lines:
+            solara.Text(line, classes=["tiersim-status"], style={"font-size": "15px"})
+        if 0 <= drawn != status.day:
+            solara.Text(f"charts and network drawn on day {drawn}", classes=["tiersim-drawn"],
+                        style={"font-size": "13px", "color": "#555555"})
+        for error in status.errors:
+            solara.Error(f"Invalid settings, showing the defaults instead: {error}")
+        if tab.error:
+            solara.Error(tab.error)
     return main
 
 
-
-def NetworkView(model: VizModel):
-    # drawn once per model and day (not again when only the controls re-render)
-    png = solara.use_memo(lambda: png_bytes(draw_network(model)), [id(model), model.day])
-    return _image(png, "network", CELL_PX(NETWORK_ROWS), network_alt(model))
-
-
-def _chart_view(chart: Chart):
-    def ChartView(model: VizModel):
-        png = solara.use_memo(lambda: png_bytes(draw_chart(chart, model)), [id(model), model.day])
-        return _image(png, "chart", CELL_PX(CHART_ROWS), chart_alt(chart, model))
-    ChartView.__name__ = f"Chart_{chart.title[:20]}"
-    return ChartView
-
-
-STATUS_ROWS, NETWORK_ROWS, CHART_ROWS = 3, 12, 9  # grid rows of 30 px, 10 px apart
-
-
-def CELL_PX(rows: int) -> int:  # noqa: N802
-    return rows * 30 + (rows - 1) * 10 - 12
-
-
-def _grid_layout(num_components: int) -> list[dict]:
-    """Status line and network full width, then the charts two per row."""
-    layout = [{"i": 0, "x": 0, "y": 0, "w": 12, "h": STATUS_ROWS, "moved": False},
-              {"i": 1, "x": 0, "y": STATUS_ROWS, "w": 12, "h": NETWORK_ROWS, "moved": False}]
-    y0 = STATUS_ROWS + NETWORK_ROWS
-    for k in range(num_components - 2):
-        layout.append({"i": k + 2, "x": 6 * (k % 2), "y": y0 + CHART_ROWS * (k // 2), "w": 6,
-                       "h": CHART_ROWS, "moved": False})
-    return layout[:num_components]
+@solara.component
+def DrawingView(tab: Tab, tick: solara.Reactive[int]):
+    """The networks (one per design, full width) and the charts, two per row."""
+    tick.value  # noqa: B018 -- re-render on a new drawing
+    drawing = tab.drawing
+    with solara.Column(gap="12px", style={"padding": "0 12px 40px 12px"}) as main:
+        for img in drawing.networks:
+            _image(img)
+        solara.GridFixed(columns=2, column_gap="14px", row_gap="14px",
+                         children=[_image(img) for img in drawing.charts])
+    return main
 
 
 @solara.component
@@ -131,30 +139,120 @@ def ControlInput(name: str, options: dict, on_change=None):
 
 
 @solara.component
-def UserInputs(user_params: dict, on_change=None):
-    """Replaces Mesa's inputs: each shows its value, and a typed seed applies without Enter."""
-    for name, options in user_params.items():
-        ControlInput(name, options, on_change)
-
-
-# Mesa's SolaraViz looks these two up as module globals at render time: the first layout of a
-# page, and the inputs of the "Model Parameters" card. (If a Mesa release drops them, the page
-# still works, with Mesa's own layout and inputs.)
-if hasattr(_solara_viz, "make_initial_grid_layout"):
-    _solara_viz.make_initial_grid_layout = _grid_layout
-if hasattr(_solara_viz, "UserInputs"):
-    _solara_viz.UserInputs = UserInputs
-
-@cache
-def components() -> list:
-    """SolaraViz components: status, network, then one view per shown chart (on first use)."""
-    return [(StatusView, 0), (NetworkView, 0), *((_chart_view(c), 0) for c in shown_charts())]
-
-
-@solara.component
 def Page():
-    """One model per browser tab (``use_memo`` runs once per page session)."""
-    model = solara.use_memo(lambda: VizModel(**control_defaults()), [])
-    return SolaraViz(model, components=components(), model_params=model_params(),
-                     name="tiersim: tiered vs generalist support", play_interval=50)
+    """One :class:`Tab` per browser tab (``use_memo`` runs once per page session)."""
+    tab = solara.use_memo(Tab, [])
+    status_tick = solara.use_reactive(0)
+    drawing_tick = solara.use_reactive(0)
+    tab.status_tick, tab.drawing_tick = status_tick, drawing_tick
+    playing = solara.use_reactive(False)
+    compare = solara.use_reactive(False)
+    draw_every = solara.use_reactive(DRAW_EVERY)
+    step_days = solara.use_reactive(1)
+    running = solara.use_reactive(True)
 
+    def fail(what: str, err: Exception) -> None:
+        traceback.print_exc()
+        tab.error = f"error in {what}: {err}"
+        playing.set(False)
+        tab.publish(drawing=False)
+
+    def play():
+        """While ▶: step without drawing; redraw every ``draw_every`` days and on pause."""
+        if not playing.value:
+            return
+        runner, last = tab.runner, 0.0
+        try:
+            while playing.value and tab.runner is runner and runner.running:
+                with runner.lock:
+                    runner.step()
+                    redraw = runner.day - runner.drawing.day >= draw_every.value
+                    if redraw:
+                        runner.draw()
+                now = time.monotonic()
+                if redraw or now - last >= STATUS_EVERY_S:
+                    tab.publish(drawing=redraw)
+                    last = now
+            if tab.runner is runner:  # paused (or the horizon): draw today at once
+                with runner.lock:
+                    runner.draw()
+                tab.publish(drawing=True)
+                running.set(runner.running)
+                if not runner.running:
+                    playing.set(False)
+        except Exception as err:  # noqa: BLE001 -- shown on the page
+            fail("play", err)
+
+    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
+
+    def do_step():
+        try:
+            with tab.busy:
+                runner = tab.runner
+                with runner.lock:
+                    runner.step(step_days.value)
+                    runner.draw()
+                tab.publish(drawing=True)
+                running.set(runner.running)
+        except Exception as err:  # noqa: BLE001
+            fail("step", err)
+
+    def do_reset():
+        playing.set(False)
+        try:
+            with tab.busy:
+                runner = Runner(tab.params, compare.value)
+                runner.draw()
+                tab.runner, tab.error = runner, ""
+                tab.publish(drawing=True)
+                running.set(True)
+        except Exception as err:  # noqa: BLE001
+            fail("reset", err)
+
+    def do_compare(on: bool):
+        compare.set(on)
+        try:
+            with tab.busy:
+                runner = tab.runner
+                with runner.lock:
+                    runner.add_partner() if on else runner.drop_partner()
+                    runner.drawing = Drawing(-1)
+                    runner.draw()
+                tab.publish(drawing=True)
+        except Exception as err:  # noqa: BLE001
+            fail("side by side", err)
+
+    def on_param(name, value):
+        tab.params = {**tab.params, name: value}
+
+    first = tab.runner.models[0].cfg.org.design
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Run"):
+            with solara.Row(justify="space-between"):
+                solara.Button(label="Reset", color="primary", on_click=do_reset)
+                solara.Button(label="❚❚" if playing.value else "▶", color="primary",
+                              on_click=lambda: playing.set(not playing.value),
+                              disabled=not running.value)
+                solara.Button(label="Step", color="primary", on_click=do_step,
+                              disabled=playing.value or not running.value)
+            with solara.Column(gap="0px", classes=["tiersim-control"]):
+                solara.Text(f"Days per Step: {step_days.value}", style={"font-size": "14px"})
+                solara.SliderInt("", value=step_days, min=1, max=91, thumb_label=False)
+                solara.Text(f"While ▶ plays, redraw every {draw_every.value} days",
+                            style={"font-size": "14px"})
+                solara.SliderInt("", value=draw_every, min=1, max=91, thumb_label=False)
+            solara.Text("One day is one Step. ▶ runs without drawing and redraws the charts and "
+                        "the network every that many days (the day counter moves on in "
+                        "between), and at once on ❚❚. Step always redraws.",
+                        style={"font-size": "12px", "color": "#555555"})
+            solara.Switch(label=f"Side by side: {first} and {OTHER_DESIGN[first]}, same seed",
+                          value=compare.value, on_value=do_compare, disabled=playing.value)
+        with solara.Card("Model parameters"):
+            solara.Text("Changes apply on Reset.", style={"font-size": "12px", "color": "#555555"})
+            for name, options in model_params().items():
+                ControlInput(name, options, on_change=on_param)
+    with solara.Column(gap="0px"):
+        StatusView(tab, status_tick)
+        DrawingView(tab, drawing_tick)

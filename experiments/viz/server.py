@@ -9,6 +9,7 @@ import socket
 import sys
 import threading
 import time
+import warnings
 
 from experiments.cli import ROOT
 
@@ -49,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         assets.install()
     settings.telemetry.mixpanel_enable = False  # no calls out
+    settings.theme.show_banner = False  # Solara's corner badge covered the charts' x axes
+    # Solara warns on every page load over plain http at an address other than "localhost"
+    # (127.0.0.1 included) that it cannot set a samesite=none session cookie and sets a
+    # samesite=lax one instead: the right cookie for a page that is not inside an iframe.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https",
+                            category=UserWarning)
     port = args.port or _free_port(args.host)
     threading.Thread(target=_announce_when_up, args=(args.host, port), daemon=True).start()
     os.chdir(ROOT)

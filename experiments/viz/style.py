@@ -22,6 +22,11 @@ ROLE_STYLE = {  # role value -> (colour, legend label)
     "specialist": (OKABE_ITO["purple"], "specialist"),
     "engineer": (OKABE_ITO["vermillion"], "product engineer"),
 }
+DESIGN_STYLE = {  # design -> (colour, line style) in the side-by-side charts
+    "tiered": (OKABE_ITO["blue"], "-"),
+    "generalist": (OKABE_ITO["green"], "-"),
+    "pilot": (OKABE_ITO["orange"], "--"),
+}
 SEGMENT_STYLE = {  # customer segment -> (colour, legend label)
     "smb": ("#D9D9D9", "SMB customer"),  # colours used when there is no goodwill
     "mid_market": (OKABE_ITO["orange"], "mid-market customer"),
