@@ -250,3 +250,13 @@ def contract() -> SimpleNamespace:
     return SimpleNamespace(summary_keys=SUMMARY_KEYS, tickets=TICKET_COLUMNS,
                            staff=STAFF_COLUMNS, customers=CUSTOMER_COLUMNS,
                            events=EVENT_COLUMNS, intrinsic=INTRINSIC_TICKET_COLUMNS)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The measurements tests record with ``record_property("measured: WHAT", value)`` (the
+    page's speed, ``tests/test_viz.py``), in the report."""
+    for outcome in ("passed", "failed"):
+        for rep in terminalreporter.stats.get(outcome, []):
+            for name, value in getattr(rep, "user_properties", ()):
+                if str(name).startswith("measured: "):
+                    terminalreporter.write_line(f"{rep.nodeid}: {name[10:]}: {value}")

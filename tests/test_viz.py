@@ -228,6 +228,51 @@ def test_cost_per_good_outcome_matches_the_summary_kpi(design):
                                              "lost revenue")), alt
 
 
+def test_runner_steps_both_designs_in_lockstep_on_one_seed():
+    """Side by side: the other design on the same controls and seed, caught up to today when
+    switched on, is the run it would have been from day 0; both step together."""
+    r = viz.Runner({"seed": "3"})
+    r.step(4)
+    r.add_partner()
+    assert [m.cfg.org.design for m in r.models] == ["tiered", "generalist"]
+    assert [m.cfg.seed for m in r.models] == [3, 3] and [m.day for m in r.models] == [4, 4]
+    r.step(2)
+    assert [m.day for m in r.models] == [6, 6]
+    alone = viz.VizModel(**{"seed": "3", "org.design": "generalist"})
+    for _ in range(6):
+        alone.step()
+    pd.testing.assert_frame_equal(pd.DataFrame(r.models[1].recorder.series),
+                                  pd.DataFrame(alone.recorder.series))
+    assert viz.OTHER_DESIGN == {"tiered": "generalist", "generalist": "tiered",
+                                "pilot": "tiered"}
+    drawing = r.draw()
+    assert drawing.day == 6 and len(drawing.networks) == 2
+    assert len(drawing.charts) == len(viz.shown_pairs())
+    assert r.draw() is drawing  # drawn once a day
+    first = drawing.charts[0].alt
+    backlog = [x["backlog"] for x in (r.models[0].recorder.series[-1],
+                                      r.models[1].recorder.series[-1])]
+    assert first == (f"Open tickets at midnight, day 6: tiered: {backlog[0]}; "
+                     f"generalist: {backlog[1]}")
+    assert all(img.src.startswith("data:image/png;base64,") for img in drawing.charts)
+    status = r.status()
+    assert status.day == 6 and len(status.lines) == 2
+    assert status.lines[1].startswith("design: generalist · seed 3")
+    r.drop_partner()
+    assert len(r.draw().networks) == 1 and len(r.drawing.charts) == len(viz.SHOWN_CHARTS)
+
+
+def test_side_by_side_charts():
+    titles = [p.chart for p in viz.PAIRS]
+    assert all(any(c.title.startswith(t) for c in viz.SHOWN_CHARTS) for t in titles)
+    m = viz.VizModel(**{"org.design": "pilot"})
+    for _ in range(3):
+        m.step()
+    for pair in viz.shown_pairs():  # each pair's line is a line of its chart
+        assert f"{m.cfg.org.design}: " in viz.pair_alt(pair, [m]), pair
+        assert len(viz.png_bytes(viz.draw_pair(pair, [m]))) > 5_000
+
+
 # --- offline front-end assets --------------------------------------------------------------------
 def test_asset_list_matches_what_solara_asks_for():
     root = Path(solara.__file__).parent
@@ -245,10 +290,16 @@ def test_assets_are_installed():
 
 
 # --- the page in a real browser --------------------------------------------------------------------
+PLAY_SECONDS = 15  # how long the browser test plays to measure days per second
+MIN_DAYS_PER_S = 8  # asserted; measured >= 20 at the default redraw interval (the report line)
+
+
 @pytest.mark.browser
-def test_page_in_chromium():
-    """Loads, renders charts and network, Step / Play / Pause, design + Reset, typed seed,
-    a second tab with its own model, no console errors, nothing fetched from outside."""
+def test_page_in_chromium(record_property):
+    """Loads, renders charts and network, Step / Play / Pause, the play speed (days per second,
+    reported), the two designs side by side, design + Reset, typed seed, a second tab with its
+    own model; no tab, no Mesa controls, no badge, no warning, no console errors, nothing
+    fetched from outside."""
     if not Path(vb.CHROMIUM).exists():
         pytest.fail(vb.MISSING_CHROMIUM)
     from playwright.sync_api import sync_playwright
@@ -272,12 +323,19 @@ def test_page_in_chromium():
         page = new_tab()
         assert page.locator("text=Loading app").count() == 0
         assert vb.day(page).startswith("Day 0")
+        body = page.inner_text("body")
+        for gone in ("Page 0", "PAGE 0", "Render Interval", "Use Threads", "Play Interval",
+                     "runs on Solara"):
+            assert gone not in body, gone
+        assert "Days per Step: 1" in body and f"redraw every {viz.DRAW_EVERY} days" in body
         charts0 = vb.alts(page, "tiersim-chart")
         src0 = page.get_attribute("img.tiersim-chart", "src")
 
-        vb.step(page)  # Step: one day
+        started = time.perf_counter()
+        vb.step(page)  # Step: one day, drawn
         vb.wait_day(page, r"^Day 1\b")
         vb.wait_drawn(page, 1)
+        step_s = time.perf_counter() - started
         charts1 = vb.alts(page, "tiersim-chart")
         assert charts1 != charts0 and "no data yet" not in charts1[0]
         cost = [a for a in charts1 if a.startswith("Cost per head; old cost per good outcome")]
@@ -288,14 +346,42 @@ def test_page_in_chromium():
         assert "support cost: " in year[0] and "n/a" not in year[0], year
         assert page.get_attribute("img.tiersim-chart", "src") != src0
 
-        page.get_by_role("button", name="▶").click()  # Play ...
-        vb.wait_day(page, r"^Day ([4-9]|\d\d+)\b")
-        page.get_by_role("button", name="❚❚").click()  # ... and Pause
-        page.get_by_role("button", name="▶").wait_for()
-        paused = vb.wait_still(page)  # the step under way at the click still lands
-        assert vb.day_number(page) >= 4
-        vb.wait_drawn(page, vb.day_number(page))
+        # Play: the day counter runs ahead of the drawing (redrawn every DRAW_EVERY days) ...
+        days, secs, lag = vb.play_for(page, PLAY_SECONDS)
+        paused = vb.wait_still(page)  # ... and Pause: the step under way still lands
+        rate = days / secs
+        record_property("measured: days per second on ▶", f"{rate:.1f} ({days} days in "
+                        f"{secs:.1f} s, redraw every {viz.DRAW_EVERY} days)")
+        record_property("measured: seconds per Step", f"{step_s:.2f}")
+        assert rate >= MIN_DAYS_PER_S, f"{rate:.1f} days per second on ▶"
+        assert 0 < lag <= viz.DRAW_EVERY + 30, lag  # not a redraw per day, but every N days
+        vb.wait_drawn(page, vb.day_number(page))  # on pause: drawn at once, today
         assert vb.alts(page, "tiersim-chart") != charts1
+
+        # the two designs side by side on one seed: the other design caught up, in lockstep
+        today = vb.day_number(page)
+        vb.side_by_side(page)
+        vb.wait_drawn(page, today)
+        nets = vb.alts(page, "tiersim-network")
+        assert [n.split(",")[0] for n in nets] == ["Organisation (tiered)",
+                                                   "Organisation (generalist)"], nets
+        pairs = vb.alts(page, "tiersim-chart")
+        assert len(pairs) == len(viz.shown_pairs()) >= 5, pairs
+        assert all("tiered: " in a and "generalist: " in a for a in pairs), pairs
+        lines = page.eval_on_selector_all(".tiersim-status", "es => es.map(e => e.innerText)")
+        assert [x.split(" · ")[:2] for x in lines] == [["design: tiered", "seed 0"],
+                                                       ["design: generalist", "seed 0"]]
+        vb.step(page)
+        vb.wait_day(page, rf"^Day {today + 1}\b")
+        vb.wait_drawn(page, today + 1)
+        days2, secs2, _ = vb.play_for(page, 8)
+        vb.wait_still(page)
+        record_property("measured: days per second on ▶, side by side",
+                        f"{days2 / secs2:.1f} ({days2} days in {secs2:.1f} s)")
+        vb.wait_drawn(page, vb.day_number(page))
+        vb.side_by_side(page, False)
+        vb.wait_rendered(page, n_charts)
+        paused = vb.day(page)
 
         # a second tab has a model of its own
         other = new_tab()
@@ -318,12 +404,15 @@ def test_page_in_chromium():
         network = vb.alts(page, "tiersim-network")[0]
         assert "Organisation (generalist), day 0" in network and "Pod 0 (5 generalist" in network
         assert "L1" not in network
+        vb.set_step_days(page, 3)  # Days per Step
         vb.step(page)
-        vb.wait_day(page, r"^Day 1\b")
+        vb.wait_day(page, r"^Day 3\b")
+        vb.wait_drawn(page, 3)
         browser.close()
 
     assert errors == [], f"browser console errors: {errors}"
     assert outside == [], f"the page asked for outside addresses: {outside}"
     log = server.text()
     assert "Could not load URL" not in log and "Traceback" not in log, log[-3000:]
-    assert time.perf_counter() - t0 < 180
+    assert "Warning" not in log, log[-3000:]  # e.g. Solara's cookie warning on every load
+    assert time.perf_counter() - t0 < 300

@@ -3,8 +3,9 @@
 Used by ``tests/test_viz.py`` and to take the README's screenshots:
 
 ``python -m experiments.tools.viz_browser [--out docs/img] [--days 91]`` starts the page on a free
-port, and for each design saves ``viz_<design>_day0.png`` and ``viz_<design>_day<N>.png`` (the
-whole page), and ``viz_readme.png`` (the first screen of the tiered run on day N).
+port, and for each design and for the two side by side saves ``viz_<design>_day0.png`` and
+``viz_<design>_day<N>.png`` (the whole page; ``<design>`` ``tiered``, ``generalist``,
+``side_by_side``), and ``viz_readme.png`` (the first screen of the tiered run on day N).
 
 Playwright's own browser download does not work here (no internet but package registries), so
 this drives Debian's chromium: ``apt-get install -y chromium`` (``.ci/run`` does it).
@@ -172,16 +173,60 @@ def step(page, times: int = 1) -> None:
         button.click()
 
 
-def set_render_interval(page, days: int) -> None:
-    """Mesa's "Render Interval" slider (1, 3, 5, ... 99): Step then runs that many days."""
-    thumb = page.locator(".v-input").filter(has_text="Render Interval").get_by_role("slider")
+def _slider(page, caption: str, value: int) -> None:
+    """Set the sidebar slider whose caption starts with ``caption`` (steps of 1 from 1)."""
+    thumb = page.locator(".tiersim-control").filter(has_text=caption).get_by_role("slider").first
     thumb.focus()
     thumb.press("Home")
-    for _ in range((days - 1) // 2):
+    for _ in range(value - 1):
         thumb.press("ArrowRight")
     page.wait_for_function(
-        "n => [...document.querySelectorAll('[role=slider]')]"
-        ".some(e => e.getAttribute('aria-valuenow') == String(n))", arg=days)
+        "([c, n]) => [...document.querySelectorAll('.tiersim-control')].some(e => "
+        "e.innerText.startsWith(c) && e.querySelector('[role=slider]')"
+        "?.getAttribute('aria-valuenow') == String(n))", arg=[caption, value])
+
+
+def set_step_days(page, days: int) -> None:
+    """The "Days per Step" slider (1 to 91): Step then runs that many days."""
+    _slider(page, "Days per Step", days)
+
+
+def set_draw_every(page, days: int) -> None:
+    """The "While ▶ plays, redraw every N days" slider (1 to 91)."""
+    _slider(page, "While ▶ plays", days)
+
+
+def side_by_side(page, on: bool = True) -> None:
+    """Switch the side-by-side view on (or off) and wait for its networks."""
+    switch = page.get_by_label(re.compile("^Side by side"))
+    if switch.is_checked() != on:
+        page.get_by_text(re.compile("^Side by side")).click()
+    page.wait_for_function("n => document.querySelectorAll('img.tiersim-network').length == n",
+                           arg=2 if on else 1)
+
+
+def play_for(page, seconds: float) -> tuple[int, float, int]:
+    """Press ▶, wait ``seconds``, read the day counter, press ❚❚: (days played, seconds, the
+    largest lag seen between the day counter and the day the charts show)."""
+    start = day_number(page)
+    page.get_by_role("button", name="▶").click()
+    t0 = time.perf_counter()
+    lag = 0
+    while time.perf_counter() - t0 < seconds:
+        page.wait_for_timeout(200)
+        drawn = page.eval_on_selector("img.tiersim-chart",
+                                      "e => +(/day (\\d+)/.exec(e.alt) || [0, 0])[1]")
+        lag = max(lag, day_number(page) - drawn)
+    days, elapsed = day_number(page) - start, time.perf_counter() - t0
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for()
+    return days, elapsed, lag
+
+
+def page_bottom(page) -> int:
+    return int(page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('img.tiersim-network, "
+        "img.tiersim-chart')].map(e => e.getBoundingClientRect().bottom))"))
 
 
 def screenshots(out: Path, days: int) -> list[Path]:
@@ -194,11 +239,14 @@ def screenshots(out: Path, days: int) -> list[Path]:
     saved = []
     with serve() as server, sync_playwright() as pw:
         browser = launch(pw)
-        for design in ("tiered", "generalist"):
+        for design in ("tiered", "generalist", "side_by_side"):
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(server.url)
             wait_rendered(page, n_charts)
-            if design != "tiered":
+            if design == "side_by_side":
+                side_by_side(page)
+                wait_drawn(page, 0)
+            elif design != "tiered":
                 choose_design(page, design)
                 page.get_by_role("button", name="Reset").click()
                 page.wait_for_function(
@@ -207,15 +255,11 @@ def screenshots(out: Path, days: int) -> list[Path]:
                 wait_rendered(page, n_charts)
             for when in (0, days):
                 if when:
-                    set_render_interval(page, when)
+                    set_step_days(page, when)
                     step(page)
                     wait_day(page, rf"^Day {when}\b")
                     wait_drawn(page, when)
-                    wait_rendered(page, n_charts)
-                bottom = page.evaluate(
-                    "() => document.querySelector('.vue-grid-layout').getBoundingClientRect()"
-                    ".bottom")
-                page.set_viewport_size({"width": 1500, "height": int(bottom) + 30})
+                page.set_viewport_size({"width": 1500, "height": page_bottom(page) + 30})
                 page.wait_for_timeout(800)
                 path = out / f"viz_{design}_day{when}.png"
                 page.screenshot(path=str(path))
@@ -236,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(ROOT / "docs" / "img"))
     ap.add_argument("--days", type=int, default=91,
-                    help="days before the 2nd shot (odd, <= 99: Mesa's render interval)")
+                    help="days before the 2nd shot (1 to 91: one Step)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     for path in screenshots(Path(args.out), args.days):

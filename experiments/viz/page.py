@@ -216,7 +216,6 @@ def Page():
                 runner = tab.runner
                 with runner.lock:
                     runner.add_partner() if on else runner.drop_partner()
-                    runner.drawing = Drawing(-1)
                     runner.draw()
                 tab.publish(drawing=True)
         except Exception as err:  # noqa: BLE001

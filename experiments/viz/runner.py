@@ -93,9 +93,9 @@ class Runner:
         self.params = dict(params or {})
         self.lock = threading.Lock()
         self.models = [VizModel(**self.params)]
+        self.drawing = Drawing(-1)
         if compare:
             self.add_partner()
-        self.drawing = Drawing(-1)
 
     @property
     def day(self) -> int:
@@ -117,9 +117,11 @@ class Runner:
         while other.day < first.day:
             other.step()
         self.models = [first, other]
+        self.drawing = Drawing(-1)  # today's drawing no longer shows every model
 
     def drop_partner(self) -> None:
         self.models = self.models[:1]
+        self.drawing = Drawing(-1)
 
     def step(self, days: int = 1) -> None:
         for _ in range(days):
