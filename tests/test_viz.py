@@ -392,7 +392,7 @@ def test_page_in_chromium(record_property):
 
         # change the design and the seed, Reset: a new model from the controls
         vb.choose_design(page, "generalist")
-        page.get_by_label("Seed").fill("7")
+        page.get_by_role("textbox", name=re.compile("^Seed")).fill("7")
         page.get_by_role("button", name="Reset").click()
         page.wait_for_function(
             "() => document.querySelector('.tiersim-status')?.innerText"

@@ -24,8 +24,10 @@ The page shows, one simulated day per Step:
 
 Modules: ``controls`` (inputs, their defaults from the Hydra config, composed on first use --
 never at import -- and their overrides), ``vizmodel`` (the model subclass the page drives),
-``kpis`` (the cost KPIs over a window), ``charts``, ``network`` (the org drawing), ``style``
-(colours, fonts), ``page`` (the Solara components) and ``server`` (the command line).
+``kpis`` (the cost KPIs over a window), ``charts`` (also the side-by-side ``PAIRS``),
+``network`` (the org drawing), ``style`` (colours, fonts), ``runner`` (a tab's models, one or two
+designs in lockstep, stepped and drawn under one lock), ``page`` (the Solara components: ▶ draws
+every ``DRAW_EVERY`` days and on pause, Step always) and ``server`` (the command line).
 
 The page's front-end packages are served from the local cache that ``make setup`` fills
 (``experiments/tools/assets.py``), so it works with no internet. Figures are matplotlib PNGs.
