@@ -119,6 +119,23 @@ def test_network_and_charts_draw(design):
         assert all(c.owner is not None for c in m.sample)
 
 
+def test_a_reused_chart_figure_draws_what_a_new_one_draws():
+    """The page updates its chart figures in place (``cache``): same PNG as a new figure,
+    day after day (the first days change the legend's layout, so figures are also rebuilt)."""
+    m = viz.VizModel()
+    cache: dict = {}
+    reused = 0
+    for day in (0, 1, 2, 9, 40):
+        while m.day < day:
+            m.step()
+        for chart in viz.SHOWN_CHARTS:
+            before = cache.get((chart.title, id(m)))
+            kept = viz.draw_chart(chart, m, cache=cache)
+            reused += before is not None and kept is before[1]
+            assert viz.png_bytes(kept) == viz.png_bytes(viz.draw_chart(chart, m)), (day, chart)
+    assert reused >= len(viz.SHOWN_CHARTS)  # most figures were updated, not made again
+
+
 def test_chart_list():
     titles = [c.title for c in viz.SHOWN_CHARTS]
     for must in ("Backlog at midnight", "Resolution time, creation to close",

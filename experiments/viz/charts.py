@@ -207,41 +207,76 @@ def chart_alt(chart: Chart, model: VizModel) -> str:
     return f"{chart.title}, day {model.day}: " + ("; ".join(labels) or "no data yet")
 
 
-def draw_chart(chart: Chart, model: VizModel, size=(5.8, 3.7), dpi=100) -> Figure:
-    """One chart: bold title, legend row under it, then the panels (fixed layout: fast)."""
+def draw_chart(chart: Chart, model: VizModel, size=(5.8, 3.7), dpi=100,
+               cache: dict | None = None) -> Figure:
+    """One chart: bold title, legend row under it, then the panels (fixed layout: fast).
+    With a ``cache`` (a dict kept between calls) the figure of the last call is updated in
+    place when its layout still fits (see :func:`_figure`)."""
     df = model.frame()
     lines, labels = _chart_lines(chart, df)
     x = df["day"] + 1
     panels = [(ylabel, {lab: (x, y, colour, "-") for lab, (y, colour) in ls.items()})
               for ylabel, ls in lines]
-    return _figure(chart.title, panels, labels, len(df), chart.step, size, dpi)
+    return _figure(chart.title, panels, labels, len(df), chart.step, size, dpi,
+                   cache, (chart.title, id(model)))
 
 
-def _figure(title: str, panels: list, labels: dict, days: int, step: bool, size, dpi) -> Figure:
+def _limits(ax, horizon: int, step: bool) -> None:
+    ax.set_xlim(0, horizon)
+    ax.set_ylim(bottom=0)
+    if step:  # counts: whole numbers, and a visible axis when all are zero
+        ax.set_ylim(top=max(ax.get_ylim()[1], 1))
+
+
+def _figure(title: str, panels: list, labels: dict, days: int, step: bool, size, dpi,
+            cache: dict | None = None, key=None) -> Figure:
     """The figure of a chart: ``panels`` ``[(y label, {legend label: (x, y, colour, style)})]``
     stacked top to bottom, ``labels`` the legend (label with its latest value -> (colour,
-    style) or colour), ``days`` the days simulated (the x axis)."""
-    fig = Figure(figsize=size, dpi=dpi)
-    fig.text(0.015, 0.975, title, fontsize=FONT["title"], fontweight="bold", va="top")
+    style) or colour), ``days`` the days simulated (the x axis).
+
+    With a ``cache``, the figure drawn last time under ``key`` is reused if it has the same
+    layout (panels, lines, legend columns and rows): only the lines' data, the axis limits and
+    the legend's texts change. Its axes, ticks and texts are not made again, which saves about
+    half the time of a drawing; the picture is the one a new figure would give."""
     longest = max((len(lab) for lab in labels), default=0)
     ncols = min(3 if longest <= 22 else 2 if longest <= 32 else 1, max(len(labels), 1))
     rows = math.ceil(len(labels) / ncols) if labels else 0
+    horizon = max(days, 7)
+    layout = (title, tuple((ylabel, tuple(ls)) for ylabel, ls in panels), ncols, rows,
+              days == 0, step, size, dpi)
+    kept = cache.get(key) if cache is not None else None
+    if kept is not None and kept[0] == layout:
+        _, fig, axes, plotted, legend = kept
+        for ax, (_, ls), drawn in zip(axes, panels, plotted, strict=True):
+            for label, (x, y, _, _) in ls.items():
+                drawn[label].set_data(x, y)
+            ax.relim()
+            ax.set_autoscaley_on(True)
+            ax.autoscale_view(scalex=False)
+            _limits(ax, horizon, step)
+        if legend is not None:
+            for text, label in zip(legend.get_texts(), labels, strict=True):
+                text.set_text(label)
+        return fig
+    fig = Figure(figsize=size, dpi=dpi)
+    fig.text(0.015, 0.975, title, fontsize=FONT["title"], fontweight="bold", va="top")
     top = 0.87 - 0.065 * rows
     bottom, gap = 0.13, 0.07
     n = len(panels)
     height = (top - bottom - gap * (n - 1)) / n
-    horizon = max(days, 7)
     left = 0.155 if any("\n" in ylabel for ylabel, _ in panels) else 0.12  # two-line y labels
+    axes, plotted = [], []
     for k, (ylabel, ls) in enumerate(panels):
         ax = fig.add_axes((left, top - (k + 1) * height - k * gap, 0.97 - left, height))
         _style_axes(ax, ylabel, xlabel=k == n - 1)
+        drawn = {}
         for label, (x, y, colour, style) in ls.items():
-            ax.plot(x, y, color=colour, linewidth=2, label=label, linestyle=style,
-                    drawstyle="steps-post" if step else "default")
-        ax.set_xlim(0, horizon)
-        ax.set_ylim(bottom=0)
-        if step:  # counts: whole numbers, and a visible axis when all are zero
-            ax.set_ylim(top=max(ax.get_ylim()[1], 1))
+            (drawn[label],) = ax.plot(x, y, color=colour, linewidth=2, label=label,
+                                      linestyle=style,
+                                      drawstyle="steps-post" if step else "default")
+        axes.append(ax)
+        plotted.append(drawn)
+        _limits(ax, horizon, step)
         ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=step))
         ax.yaxis.set_major_formatter(_thousands(ax))
         if k < n - 1:
@@ -249,12 +284,16 @@ def _figure(title: str, panels: list, labels: dict, days: int, step: bool, size,
         if not days and k == 0:
             ax.text(0.5, 0.5, "no day simulated yet: press Step or ▶", transform=ax.transAxes,
                     ha="center", va="center", fontsize=FONT["label"], color="#666666")
+    legend = None
     if labels:
         handles = [Line2D([], [], color=c[0] if isinstance(c, tuple) else c, linewidth=2.5,
                           linestyle=c[1] if isinstance(c, tuple) else "-", label=lab)
                    for lab, c in labels.items()]
-        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 0.905), ncols=ncols,
-                   fontsize=FONT["legend"], frameon=False, handlelength=1.6, columnspacing=1.2)
+        legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 0.905),
+                            ncols=ncols, fontsize=FONT["legend"], frameon=False,
+                            handlelength=1.6, columnspacing=1.2)
+    if cache is not None:
+        cache[key] = (layout, fig, axes, plotted, legend)
     return fig
 
 
@@ -315,13 +354,15 @@ def pair_alt(pair: Pair, models: list[VizModel]) -> str:
         "; ".join(f"{d}: {_latest(y)}" for d, (_, y) in lines.items()) or "no data yet")
 
 
-def draw_pair(pair: Pair, models: list[VizModel], size=(5.8, 3.7), dpi=100) -> Figure:
-    """The pair's line for each design, coloured by design (``DESIGN_STYLE``)."""
+def draw_pair(pair: Pair, models: list[VizModel], size=(5.8, 3.7), dpi=100,
+              cache: dict | None = None) -> Figure:
+    """The pair's line for each design, coloured by design (``DESIGN_STYLE``); ``cache`` as
+    in :func:`draw_chart`."""
     lines = _pair_lines(pair, models)
     panel = {d: (x, y, *DESIGN_STYLE[d]) for d, (x, y) in lines.items()}
     labels = {f"{d}: {_latest(y)}": DESIGN_STYLE[d] for d, (_, y) in lines.items()}
     return _figure(pair.title, [(pair.ylabel, panel)], labels, models[0].day,
-                   _source(pair).step, size, dpi)
+                   _source(pair).step, size, dpi, cache, (pair.title, *map(id, models)))
 
 
 @cache

@@ -94,6 +94,7 @@ class Runner:
         self.lock = threading.Lock()
         self.models = [VizModel(**self.params)]
         self.drawing = Drawing(-1)
+        self.figures: dict = {}  # the charts' figures, updated in place (charts._figure)
         if compare:
             self.add_partner()
 
@@ -118,10 +119,12 @@ class Runner:
             other.step()
         self.models = [first, other]
         self.drawing = Drawing(-1)  # today's drawing no longer shows every model
+        self.figures.clear()
 
     def drop_partner(self) -> None:
         self.models = self.models[:1]
         self.drawing = Drawing(-1)
+        self.figures.clear()
 
     def step(self, days: int = 1) -> None:
         for _ in range(days):
@@ -142,11 +145,11 @@ class Runner:
             return self.drawing
         nets = tuple(Image.of("network", draw_network(m), network_alt(m)) for m in self.models)
         if self.compare:
-            charts = tuple(Image.of("chart", draw_pair(p, self.models), pair_alt(p, self.models))
-                           for p in shown_pairs())
+            charts = tuple(Image.of("chart", draw_pair(p, self.models, cache=self.figures),
+                                    pair_alt(p, self.models)) for p in shown_pairs())
         else:
             m = self.models[0]
-            charts = tuple(Image.of("chart", draw_chart(c, m), chart_alt(c, m))
-                           for c in shown_charts())
+            charts = tuple(Image.of("chart", draw_chart(c, m, cache=self.figures),
+                                    chart_alt(c, m)) for c in shown_charts())
         self.drawing = Drawing(self.day, nets, charts)
         return self.drawing
