@@ -173,17 +173,29 @@ def step(page, times: int = 1) -> None:
         button.click()
 
 
-def _slider(page, caption: str, value: int) -> None:
-    """Set the sidebar slider whose caption starts with ``caption`` (steps of 1 from 1)."""
-    thumb = page.locator(".tiersim-control").filter(has_text=caption).get_by_role("slider").first
+def _slider(page, caption: str, value: int, top: int = 91) -> None:
+    """Set the sidebar slider whose caption starts with ``caption`` (1 to ``top`` in steps of
+    1), one key at a time: each waits for the page to show the new value (keys pressed faster
+    than the server answers can be undone by its echo of an older value)."""
+    control = page.locator(".tiersim-control").filter(has_text=caption)
+    thumb = control.get_by_role("slider")
     thumb.focus()
+
+    def shown(n: int) -> None:
+        page.wait_for_function(
+            "([c, n]) => [...document.querySelectorAll('.tiersim-control')].some(e => "
+            "e.innerText.startsWith(c) && new RegExp(`\\\\b${n}\\\\b`).test(e.innerText))",
+            arg=[caption, n])
+
+    if value >= top:
+        thumb.press("End")
+        shown(top)
+        return
     thumb.press("Home")
-    for _ in range(value - 1):
+    shown(1)
+    for n in range(2, value + 1):
         thumb.press("ArrowRight")
-    page.wait_for_function(
-        "([c, n]) => [...document.querySelectorAll('.tiersim-control')].some(e => "
-        "e.innerText.startsWith(c) && e.querySelector('[role=slider]')"
-        "?.getAttribute('aria-valuenow') == String(n))", arg=[caption, value])
+        shown(n)
 
 
 def set_step_days(page, days: int) -> None:

@@ -150,6 +150,7 @@ def Page():
     draw_every = solara.use_reactive(DRAW_EVERY)
     step_days = solara.use_reactive(1)
     running = solara.use_reactive(True)
+    first = solara.use_reactive(tab.runner.models[0].cfg.org.design)  # the switch's label
 
     def fail(what: str, err: Exception) -> None:
         traceback.print_exc()
@@ -206,6 +207,7 @@ def Page():
                 tab.runner, tab.error = runner, ""
                 tab.publish(drawing=True)
                 running.set(True)
+                first.set(runner.models[0].cfg.org.design)
         except Exception as err:  # noqa: BLE001
             fail("reset", err)
 
@@ -224,7 +226,6 @@ def Page():
     def on_param(name, value):
         tab.params = {**tab.params, name: value}
 
-    first = tab.runner.models[0].cfg.org.design
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
     with solara.Sidebar(), solara.Column():
@@ -239,6 +240,7 @@ def Page():
             with solara.Column(gap="0px", classes=["tiersim-control"]):
                 solara.Text(f"Days per Step: {step_days.value}", style={"font-size": "14px"})
                 solara.SliderInt("", value=step_days, min=1, max=91, thumb_label=False)
+            with solara.Column(gap="0px", classes=["tiersim-control"]):
                 solara.Text(f"While ▶ plays, redraw every {draw_every.value} days",
                             style={"font-size": "14px"})
                 solara.SliderInt("", value=draw_every, min=1, max=91, thumb_label=False)
@@ -246,7 +248,8 @@ def Page():
                         "the network every that many days (the day counter moves on in "
                         "between), and at once on ❚❚. Step always redraws.",
                         style={"font-size": "12px", "color": "#555555"})
-            solara.Switch(label=f"Side by side: {first} and {OTHER_DESIGN[first]}, same seed",
+            solara.Switch(label=f"Side by side: {first.value} and {OTHER_DESIGN[first.value]}, "
+                                "same seed",
                           value=compare.value, on_value=do_compare, disabled=playing.value)
         with solara.Card("Model parameters"):
             solara.Text("Changes apply on Reset.", style={"font-size": "12px", "color": "#555555"})
