@@ -316,7 +316,7 @@ PAIRS: list[Pair] = [
     Pair("Hand-offs per resolved ticket", "hand-offs / tickets resolved, both over the last 7 "
          "days", "Hand-offs per resolved ticket (7-day)", "hand-offs / ticket"),
     Pair("Cost per customer-year", "support + lost revenue",
-         f"Support cost + lost revenue per customer-year ({COST_WINDOW}-day)",
+         f"Support + lost revenue per customer-year ({COST_WINDOW}-day)",
          "$ / customer\n/ year"),
     Pair("Customer goodwill", "mean over customers", "Mean customer goodwill", "goodwill (0-1)"),
     Pair("Customers who left", "churned", "Customers who left (cumulative)", "customers"),

@@ -237,6 +237,7 @@ def Page():
                               disabled=not running.value)
                 solara.Button(label="Step", color="primary", on_click=do_step,
                               disabled=playing.value or not running.value)
+            solara.Div(style={"height": "14px"})
             with solara.Column(gap="0px", classes=["tiersim-control"]):
                 solara.Text(f"Days per Step: {step_days.value}", style={"font-size": "14px"})
                 solara.SliderInt("", value=step_days, min=1, max=91, thumb_label=False)
