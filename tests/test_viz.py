@@ -308,7 +308,7 @@ def test_assets_are_installed():
 
 # --- the page in a real browser --------------------------------------------------------------------
 PLAY_SECONDS = 15  # how long the browser test plays to measure days per second
-MIN_DAYS_PER_S = 8  # asserted; measured >= 20 at the default redraw interval (the report line)
+MIN_DAYS_PER_S = 8  # asserted; measured 23 to 28 here: a margin of about 3 for a busier machine
 
 
 @pytest.mark.browser
