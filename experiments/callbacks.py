@@ -38,6 +38,7 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.tables import num
 from model.runio import write_parquet
 
 log = logging.getLogger("tiersim")
@@ -196,7 +197,7 @@ def format_summary(df: pd.DataFrame, kpis=HEADLINE_KPIS) -> str:
     if REPLICATE_KEY in varied:
         lines.append(f"ok runs cover {done[REPLICATE_KEY].nunique()} seeds")
     groups = [k for k in varied if k != REPLICATE_KEY]
-    fmt = {k: (lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}") for k in kpis}
+    fmt = dict.fromkeys(kpis, num)  # fixed point, never scientific notation
     if not groups:
         med = done[kpis].median().to_frame("median over ok runs").T
         lines.append(med.to_string(formatters=fmt))

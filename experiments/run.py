@@ -44,6 +44,7 @@ from experiments.cli import (
     sweep_dir_override,
     to_config,
 )
+from experiments.tables import num
 from model.config import Config, ConfigError
 from model.queueing import erlang_c
 from model.runio import config_hash
@@ -95,7 +96,8 @@ def erlang_c_reference(config: Config, summary: dict) -> str | None:
     p_wait = erlang_c(c, a)
     wq = p_wait / (c * mu - lam)
     sim = [summary.get(k) for k in ("p_wait", "mean_wait_h")]
-    shown = [f"{v:.4g}" if isinstance(v, float) else "n/a" for v in sim]
+    shown = [f"{v:.{d}f}" if isinstance(v, float) else "n/a"  # the reference's decimals
+             for v, d in zip(sim, (4, 5), strict=True)]
     return (f"Erlang C for M/M/{c} (lambda = {lam:g}/h, mu = {mu:g}/h): p_wait {p_wait:.4f} "
             f"(this run {shown[0]}), mean_wait_h {wq:.5f} (this run {shown[1]})")
 
@@ -131,7 +133,7 @@ def run_one(cfg: DictConfig) -> dict | None:
         raise
     write_run(run_dir, summary, tables, OmegaConf.to_yaml(OmegaConf.structured(config)))
     (run_dir / "error.txt").unlink(missing_ok=True)
-    lines = [f"{k:>26}: {summary[k]:.4g}" if isinstance(summary[k], float) else
+    lines = [f"{k:>26}: {num(summary[k])}" if isinstance(summary[k], float) else
              f"{k:>26}: {summary[k]}" for k in HEADLINE if summary.get(k) is not None]
     reference = erlang_c_reference(config, summary)
     if reference is not None:

@@ -290,3 +290,21 @@ def test_progress_line():
         " | ~0:00:40 left")  # 3 new runs in 30 s -> 10 s a run, 4 to go
     assert progress_line(Counter(skipped=3), 8, 2.0).endswith("| estimating")
     assert progress_line(counts, None, 5.0).startswith("tiersim sweep: 4/? runs done")
+
+
+def test_the_sweep_summary_prints_fixed_point_numbers():
+    """The closing summary's medians are never in scientific notation (a share of 6e-06, a cost
+    of 12,345): fixed point with thousands separators, as in every report table."""
+    import re
+
+    import pandas as pd
+
+    from experiments.callbacks import format_summary
+
+    df = pd.DataFrame({"run": ["a", "b"], "status": ["ok", "ok"], "seed": [0, 1],
+                       "org": ["tiered", "tiered"],
+                       "total_cost_per_customer_year": [12345.6, 12000.0],
+                       "stalled_share": [6.2e-06, 6.4e-06]})
+    text = format_summary(df, kpis=("total_cost_per_customer_year", "stalled_share"))
+    assert "12,173" in text and "0.00000630" in text, text
+    assert not re.search(r"\de[+-]\d", text), text
