@@ -9,7 +9,9 @@ Three stages, each a set of points (parameter vectors) evaluated by an *evaluato
 
 1. **Screening** (Morris elementary effects): ``trajectories`` x (D + 1) points over all D ranged
    parameters; ranks them by mu* (mean absolute effect) with sigma (interaction or
-   non-linearity) and a bootstrap interval of mu*.
+   non-linearity) and a bootstrap interval of mu*. With ``groups`` (the quick design) it screens
+   the G config sections first (SALib's group screening, ``trajectories`` x (G + 1) points),
+   then the parameters of the ``detail_groups`` most influential sections one by one.
 2. **Variance** (Sobol' first-order S1 and total ST indices, Saltelli/Sobol' sampling): the
    ``top`` most influential parameters by mu* of the headline, ``sobol_n`` x (k + 2) points, the
    other parameters at their defaults. Its base sample is uniform over the k-box, so it also
@@ -27,8 +29,8 @@ command skips every finished run (resume). The :class:`FunctionEvaluator` evalua
 function instead -- the same code path, used by the tests on the Ishigami function, whose Sobol
 indices are known.
 
-``--quick`` is a small design for a first look (short runs, few trajectories); it is labelled as
-such in ``sensitivity.md``. Writes, under ``--out``: ``sensitivity.md``, ``morris.csv``,
+``--quick`` is a small design for a first look (short runs, few trajectories, group screening);
+it is labelled as such in ``sensitivity.md``. Writes, under ``--out``: ``sensitivity.md``, ``morris.csv``,
 ``sobol.csv``, ``oat.csv``, ``switching.csv``, ``tornado.{pdf,svg,png}`` and one sweep directory
 per stage.
 """
@@ -40,6 +42,7 @@ import math
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -82,18 +85,37 @@ class Plan:
     horizon_days: int = 3 * 365 + 60  # run length (the warm-up included)
     seed: int = 12345  # the sampler's seed (SALib)
     quick: bool = False
+    # screen groups first: Morris over the config sections (``group_of``), then the parameters
+    # of the ``detail_groups`` most influential sections one by one (``detail_trajectories``)
+    groups: bool = False
+    detail_groups: int = 2
+    detail_trajectories: int = 2
 
-    def runs(self, d: int) -> int:
-        """Model runs (both designs) the whole analysis takes with ``d`` parameters."""
+    def runs(self, params: Sequence[RangedParameter]) -> int:
+        """Model runs (both designs) the whole analysis takes over ``params`` (with groups: at
+        most, the detail stage taken over the largest sections)."""
+        d = len(params)
         k, m = min(self.top, d), min(self.oat, d)
-        points = (self.trajectories * (d + 1) * self.seeds
-                  + self.sobol_n * (k + 2) * self.seeds
+        if self.groups:
+            sizes = sorted(Counter(group_of(p.key) for p in params).values(), reverse=True)
+            n = sum(sizes[: self.detail_groups])
+            screen = (self.trajectories * (len(sizes) + 1)
+                      + self.detail_trajectories * (n + 1))
+        else:
+            screen = self.trajectories * (d + 1)
+        points = ((screen + self.sobol_n * (k + 2)) * self.seeds
                   + (m * self.oat_levels + 1) * self.oat_seeds)
         return 2 * points
 
 
-QUICK = Plan(trajectories=2, top=3, sobol_n=8, oat=4, oat_levels=3, oat_seeds=2,
-             horizon_days=240, quick=True)
+QUICK = Plan(trajectories=3, top=3, sobol_n=8, oat=4, oat_levels=3, oat_seeds=2,
+             horizon_days=240, quick=True, groups=True, detail_groups=2, detail_trajectories=2)
+
+
+def group_of(key: str) -> str:
+    """A parameter's config section: ``customers.goodwill.stay_low_effort`` ->
+    ``customers.goodwill``; ``customers.segments.1.mrr`` -> ``customers.segments.1``."""
+    return key.rsplit(".", 1)[0] if "." in key else key
 
 
 # ---- evaluators ------------------------------------------------------------------------------------
@@ -190,27 +212,36 @@ def _mean_by_point(gaps: pd.DataFrame, outputs: Sequence[str], n: int) -> pd.Dat
 
 
 def screening(params: Sequence[RangedParameter], evaluate: Evaluator, plan: Plan,
-              outputs: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
-    """Morris: the index table (one row per parameter and output), the points and their mean
-    gaps."""
+              outputs: Sequence[str], *, stage: str = "screening", groups: bool = False,
+              trajectories: int | None = None, seed: int | None = None
+              ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Morris: the index table (one row per parameter -- or, with ``groups``, per config
+    section: SALib's group screening, whose sigma is undefined for a group of several -- and
+    output), the points and their mean gaps."""
     problem = salib_problem(params)
-    X = morris_sample.sample(problem, plan.trajectories, num_levels=plan.levels, seed=plan.seed)
-    Y = _mean_by_point(evaluate("screening", problem["names"], X, plan.seeds), outputs, len(X))
+    if groups:
+        problem["groups"] = [group_of(p.key) for p in params]
+    r_ = trajectories or plan.trajectories
+    sd = plan.seed if seed is None else seed
+    X = morris_sample.sample(problem, r_, num_levels=plan.levels, seed=sd)
+    Y = _mean_by_point(evaluate(stage, problem["names"], X, plan.seeds), outputs, len(X))
     rows = []
     for o in outputs:
-        r = morris_analyze.analyze(problem, X, Y[o].to_numpy(), num_levels=plan.levels,
-                                   seed=plan.seed)
-        for j, p in enumerate(params):
-            rows.append({"output": o, "parameter": p.key, "mu": float(r["mu"][j]),
+        r = morris_analyze.analyze(problem, X, Y[o].to_numpy(), num_levels=plan.levels, seed=sd)
+        for j, name in enumerate(r["names"]):
+            rows.append({"output": o, "parameter": str(name), "mu": float(r["mu"][j]),
                          "mu_star": float(r["mu_star"][j]), "sigma": float(r["sigma"][j]),
-                         "mu_star_conf": float(r["mu_star_conf"][j])})
+                         "mu_star_conf": float(r["mu_star_conf"][j]),
+                         "level": "group" if groups else "parameter"})
     return pd.DataFrame(rows), X, Y
 
 
 def ranking(morris: pd.DataFrame, output: str = HEADLINE) -> list[str]:
     """Parameters by mu* of ``output``, largest first (ties by name)."""
-    m = morris[morris["output"] == output].sort_values(["mu_star", "parameter"],
-                                                        ascending=[False, True])
+    m = morris[morris["output"] == output]
+    if "level" in m and (m["level"] == "parameter").any():
+        m = m[m["level"] == "parameter"]
+    m = m.sort_values(["mu_star", "parameter"], ascending=[False, True])
     return m["parameter"].tolist()
 
 
@@ -346,7 +377,20 @@ def analyse(params: Sequence[RangedParameter], evaluate: Evaluator, plan: Plan,
     if len(params) < 2:
         raise ValueError("the analysis needs at least two ranged parameters")
     keys = [o[0] for o in outputs]
-    morris, x_screen, y_screen = screening(params, evaluate, plan, keys)
+    morris, x_screen, y_screen = screening(params, evaluate, plan, keys, groups=plan.groups)
+    screened = len(x_screen)
+    if plan.groups:  # then the parameters of the most influential sections, one by one
+        chosen: set[str] = set()
+        for g in ranking(morris, keys[0]):  # at least detail_groups sections, 2 parameters
+            if len(chosen) >= plan.detail_groups and \
+                    sum(group_of(p.key) in chosen for p in params) >= 2:
+                break
+            chosen.add(g)
+        detail = [p for p in params if group_of(p.key) in chosen]
+        m2, x2, _ = screening(detail, evaluate, plan, keys, stage="detail",
+                              trajectories=plan.detail_trajectories, seed=plan.seed + 1)
+        morris = pd.concat([morris, m2], ignore_index=True)
+        screened += len(x2)
     order = ranking(morris, keys[0])
     by_key = {p.key: p for p in params}
     top = [by_key[k] for k in order[: min(plan.top, len(params))]]
@@ -355,7 +399,7 @@ def analyse(params: Sequence[RangedParameter], evaluate: Evaluator, plan: Plan,
     oat = one_at_a_time(oat_params, evaluate, plan, keys)
     switches = {o: switching_values(oat, o, better) for o, _, _, better in outputs}
     base = base_points(x_sobol, len(top), plan.sobol_n)
-    evaluations = (len(x_screen) + len(x_sobol)) * plan.seeds + len(oat)
+    evaluations = (screened + len(x_sobol)) * plan.seeds + len(oat)
     return Result(params, plan, morris, y_screen, sobol, [p.key for p in top], y_sobol, base,
                   oat, switches, time.perf_counter() - t0, evaluations)
 
@@ -465,16 +509,40 @@ def write_report(result: Result, out: Path, setting: str,
         lines.append(f"| {lab} ({un}) | {_num(float(np.mean(vals)))} | "
                      f"{', '.join(_num(v) for v in vals)} |")
     # ranking
-    m = result.morris[result.morris["output"] == head].set_index("parameter")
-    order = ranking(result.morris, head)
-    lines += ["", f"## Which beliefs matter: Morris screening of the {label} gap", "",
-              f"{plan.trajectories} trajectories × {d + 1} points, {plan.levels} levels, "
-              f"{plan.seeds} paired seed(s) per point. μ*: mean absolute elementary effect "
-              f"({unit} over the whole plausible range), with its 95 % bootstrap interval; σ: "
-              "spread of the effects (interactions or curvature); μ: signed mean (negative: "
-              "raising the parameter favours the generalists).", "",
-              "| rank | parameter | μ* | ± | σ | μ |", "|---|---|---|---|---|---|"]
-    for i, k in enumerate(order, 1):
+    mh = result.morris[result.morris["output"] == head]
+    if plan.groups:
+        g = mh[mh["level"] == "group"].sort_values(["mu_star", "parameter"],
+                                                    ascending=[False, True])
+        n_groups = len(g)
+        lines += ["", f"## Which beliefs matter: Morris screening of the {label} gap", "",
+                  f"First the {n_groups} config sections as groups (SALib's group screening: "
+                  f"{plan.trajectories} trajectories × {n_groups + 1} points, {plan.levels} "
+                  f"levels, {plan.seeds} paired seed(s) per point): μ* of a section is the mean "
+                  f"absolute effect of moving all its parameters at once ({unit}), with its 95 % "
+                  "bootstrap interval.", "",
+                  "| rank | section | parameters | μ* | ± |", "|---|---|---|---|---|"]
+        sizes = Counter(group_of(p.key) for p in result.params)
+        for i, r in enumerate(g.itertuples(), 1):
+            lines.append(f"| {i} | `{r.parameter}` | {sizes.get(r.parameter, 0)} | "
+                         f"{_num(r.mu_star)} | {_num(r.mu_star_conf)} |")
+        detail = mh[mh["level"] == "parameter"]
+        lines += ["", f"Then the {len(detail)} parameters of the most influential sections one "
+                  f"by one ({plan.detail_trajectories} trajectories × {len(detail) + 1} "
+                  "points). μ*: mean absolute elementary effect over the whole plausible range, "
+                  "with its 95 % bootstrap interval; σ: spread of the effects (interactions or "
+                  "curvature); μ: signed mean (negative: raising the parameter favours the "
+                  "generalists).", ""]
+    else:
+        detail = mh
+        lines += ["", f"## Which beliefs matter: Morris screening of the {label} gap", "",
+                  f"{plan.trajectories} trajectories × {d + 1} points, {plan.levels} levels, "
+                  f"{plan.seeds} paired seed(s) per point. μ*: mean absolute elementary effect "
+                  f"({unit} over the whole plausible range), with its 95 % bootstrap interval; "
+                  "σ: spread of the effects (interactions or curvature); μ: signed mean "
+                  "(negative: raising the parameter favours the generalists).", ""]
+    m = detail.set_index("parameter")
+    lines += ["| rank | parameter | μ* | ± | σ | μ |", "|---|---|---|---|---|---|"]
+    for i, k in enumerate(ranking(result.morris, head), 1):
         r = m.loc[k]
         lines.append(f"| {i} | `{k}` | {_num(r.mu_star)} | {_num(r.mu_star_conf)} | "
                      f"{_num(r.sigma)} | {_num(r.mu)} |")
@@ -528,7 +596,7 @@ def write_report(result: Result, out: Path, setting: str,
     lines += ["![tornado](tornado.png)", "",
               "Files: `morris.csv`, `sobol.csv`, `oat.csv` (every run's paired gap), "
               "`switching.csv`, `tornado.pdf`/`.svg`/`.png`; one sweep directory per stage "
-              "(`screening/`, `variance/`, `oat/`)."]
+              "(`screening/`, `detail/` with groups, `variance/`, `oat/`)."]
     path = out / "sensitivity.md"
     path.write_text("\n".join(lines) + "\n")
     tornado(result, out / "tornado", head, label, unit)
@@ -556,6 +624,9 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--quick", action="store_true",
                    help="a small design for a first look (minutes on 2 cores), labelled as such")
     p.add_argument("--trajectories", type=_positive, help="Morris trajectories")
+    p.add_argument("--groups", action=argparse.BooleanOptionalAction, default=None,
+                   help="screen the config sections first, then the parameters of the most "
+                        "influential ones (default: on with --quick, off otherwise)")
     p.add_argument("--top", type=_positive, help="parameters in the Sobol' stage")
     p.add_argument("--sobol-n", type=_positive, help="Sobol' base sample size (a power of 2)")
     p.add_argument("--oat", type=_positive, help="parameters in the one-at-a-time stage")
@@ -573,7 +644,7 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
 def plan_from(args: argparse.Namespace) -> Plan:
     plan = QUICK if args.quick else Plan()
     for name in ("trajectories", "top", "sobol_n", "oat", "oat_levels", "seeds", "oat_seeds",
-                 "horizon_days"):
+                 "horizon_days", "groups"):
         v = getattr(args, name)
         if v is not None:
             plan = replace(plan, **{name: v})
@@ -612,7 +683,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ValueError, ConfigError) as err:
         fail(err)
     out = args.out or ROOT / "outputs" / "sensitivity" / ("quick" if plan.quick else "full")
-    print(f"sensitivity: {len(params)} parameters, {plan.runs(len(params)):,} runs of "
+    print(f"sensitivity: {len(params)} parameters, {'at most ' if plan.groups else ''}"
+          f"{plan.runs(params):,} runs of "
           f"{plan.horizon_days} days{' (quick design)' if plan.quick else ''} -> {out}",
           file=sys.stderr)
     if args.dry_run:

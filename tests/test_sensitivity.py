@@ -62,7 +62,7 @@ def test_morris_ranks_the_ishigami_parameters_and_the_plan_counts_the_calls(ishi
     m = result.morris.set_index("parameter")
     assert m.loc["x3", "sigma"] > abs(m.loc["x3", "mu"])
     assert ev.calls == 20 * 4 + 1024 * 5 + (3 * 9 + 1) == result.evaluations
-    assert result.plan.runs(3) == 2 * ev.calls
+    assert result.plan.runs(_toy_params()) == 2 * ev.calls
 
 
 def test_the_switching_value_of_the_ishigami_x2_curve(ishigami):
@@ -75,6 +75,34 @@ def test_the_switching_value_of_the_ishigami_x2_curve(ishigami):
     assert sw["x2"].crossings == 4
     assert sw["x3"].value is None and sw["x3"].crossings == 0  # sin(0) = 0: flat at -3.5
     assert sw["x3"].winner_low == sw["x3"].winner_high == "generalist"
+
+
+def test_group_screening_then_the_parameters_of_the_top_sections(tmp_path):
+    """The quick design's screening: the sections first (here ``a`` = {x1, x3} and ``b`` = {x2}
+    of the Ishigami function), then one by one the parameters of the top section(s) until there
+    are two; the detail stage finds x3 acting only with x1; the plan's run count is exact when
+    the largest sections rank first, an upper bound otherwise."""
+    params = [RangedParameter(k, 0.0, -math.pi, math.pi, False, "toy", "[A]")
+              for k in ("a.x1", "b.x2", "a.x3")]
+
+    def fn(v, seed):
+        return _ishigami({"x1": v["a.x1"], "x2": v["b.x2"], "x3": v["a.x3"]}, seed)
+
+    ev = sa.FunctionEvaluator(fn, {p.key: 0.0 for p in params})
+    plan = sa.Plan(trajectories=10, top=2, sobol_n=64, oat=2, oat_levels=3, oat_seeds=1,
+                   groups=True, detail_groups=1, detail_trajectories=10)
+    result = sa.analyse(params, ev, plan, outputs=TOY)
+    m = result.morris
+    assert set(m.loc[m["level"] == "group", "parameter"]) == {"a", "b"}
+    detail = set(m.loc[m["level"] == "parameter", "parameter"])
+    assert detail == {"a.x1", "a.x3"}  # section a (2 parameters) ranks first: mu* 10.2 vs 7.9
+    assert sa.ranking(m, "y") == ["a.x1", "a.x3"]
+    assert ev.calls == 10 * 3 + 10 * 3 + 64 * 4 + (2 * 3 + 1) == result.evaluations
+    assert result.plan.runs(params) == 2 * ev.calls
+    assert sa.group_of("customers.segments.1.mrr") == "customers.segments.1"
+    text = sa.write_report(result, tmp_path, "toy", outputs=TOY).read_text()
+    assert "First the 2 config sections as groups" in text and "| 1 | `a` | 2 |" in text
+    assert "Then the 2 parameters of the most influential sections" in text
 
 
 def test_switching_values_on_a_line_with_noise():
@@ -190,8 +218,9 @@ def test_the_quick_plan_is_labelled_and_sized():
     """``--quick --dry-run`` prints the plan: every ranged parameter, the run count, the label."""
     r = _cli("--quick", "--dry-run")
     assert r.returncode == 0, r.stderr
-    d = len(ranged_parameters())
-    assert f"{d} parameters, {sa.QUICK.runs(d):,} runs of 240 days (quick design)" in r.stderr
+    params = ranged_parameters()
+    assert (f"{len(params)} parameters, at most {sa.QUICK.runs(params):,} runs of 240 days "
+            "(quick design)") in r.stderr
 
 
 def test_a_tiny_analysis_of_real_runs_end_to_end(tmp_path):
