@@ -39,17 +39,20 @@ class PoolingError(ValueError):
     """The runs of a directory cannot be pooled in one report (the message says which keys)."""
 
 
-def _load(path: Path) -> Any:
+def load_yaml(path: Path) -> Any:
+    """A YAML file as plain containers (libyaml's parser when present: 20x faster); an empty
+    file gives ``{}``."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path) as f:
-        return yaml.load(f, Loader=loader)
+        return yaml.load(f, Loader=loader) or {}
 
 
-def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
+def flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings to dotted keys; lists become text."""
     out: dict[str, Any] = {}
     if isinstance(obj, dict):
         for k, v in obj.items():
-            out.update(_flatten(v, f"{prefix}{k}."))
+            out.update(flatten(v, f"{prefix}{k}."))
     else:
         out[prefix.rstrip(".")] = json.dumps(obj) if isinstance(obj, list) else obj
     return out
@@ -61,7 +64,7 @@ def _overrides(run_dir: Path) -> list[tuple[str, str | None]]:
     if not path.is_file():
         return []
     out = []
-    for text in _load(path) or []:
+    for text in load_yaml(path) or []:
         key, _, value = str(text).partition("=")
         out.append((key.lstrip("+~").split("@")[0], value or None))
     return out
@@ -72,7 +75,7 @@ def _sources(run_dir: Path) -> list[Path]:
     found = []
     path = run_dir / ".hydra" / "hydra.yaml"
     if path.is_file():
-        runtime = ((_load(path) or {}).get("hydra") or {}).get("runtime") or {}
+        runtime = ((load_yaml(path) or {}).get("hydra") or {}).get("runtime") or {}
         found = [Path(s["path"]) for s in runtime.get("config_sources") or []
                  if s.get("schema") == "file" and s.get("path")]
     return [*found, ROOT / "conf"]
@@ -104,7 +107,7 @@ def group_keys(group: str, choice: str, sources: list[Path], seen: set | None = 
                 if option is not None and name != "_self_":
                     keys |= group_keys(name, str(option), sources, seen)
     prefix = "" if is_global else f"{group.replace('/', '.')}."
-    keys |= {f"{prefix}{k}" for k in _flatten(body)}
+    keys |= {f"{prefix}{k}" for k in flatten(body)}
     return keys
 
 
@@ -128,7 +131,7 @@ def pooling_problems(sweep_dir: Path, run_dirs: list[Path]) -> list[str]:
     for run_dir in run_dirs:
         name = str(run_dir.relative_to(sweep_dir))
         path = run_dir / "config.yaml"
-        configs[name] = _flatten(_load(path) or {}) if path.is_file() else {}
+        configs[name] = flatten(load_yaml(path) or {}) if path.is_file() else {}
         for key, value in _overrides(run_dir):
             swept.add(key)
             if value is not None and "." not in key:

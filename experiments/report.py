@@ -30,12 +30,11 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
-import yaml  # PyYAML: installed with omegaconf (its YAML parser)
 from matplotlib.figure import Figure
 
 from experiments import figures as F
 from experiments.compare import FLOW_KPIS, HEADLINE_KPIS, OLD_COST_KPIS, PRECISION, num
-from experiments.pooling import PoolingError, check_pooling
+from experiments.pooling import PoolingError, check_pooling, flatten, load_yaml
 from experiments.stats import paired_comparison
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,24 +88,6 @@ def find_run_dirs(sweep_dir: Path) -> list[Path]:
         if not any(p.startswith(".") or p == "figures" for p in rel.parts):
             found.append(summary.parent)
     return sorted(found)
-
-
-def flatten(obj, prefix: str = "") -> dict:
-    """Nested mappings to dotted keys; lists become text."""
-    out = {}
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            out.update(flatten(v, f"{prefix}{k}."))
-    else:
-        out[prefix.rstrip(".")] = json.dumps(obj) if isinstance(obj, list) else obj
-    return out
-
-
-def load_yaml(path: Path) -> dict:
-    """A YAML file as plain containers (libyaml's parser when present: 20x faster)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(path) as f:
-        return yaml.load(f, Loader=loader) or {}
 
 
 def read_parquet(path: Path, columns: tuple[str, ...] | None = None) -> pd.DataFrame | None:
