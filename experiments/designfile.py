@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from model.config import Config, ConfigError, set_key
+from model.config import Config, ConfigError, schema_field, set_key
 
 SAMPLE = "sample"
 
@@ -74,24 +74,10 @@ def apply_design_row(cfg: Config) -> Config:
         except ValueError:
             raise ConfigError(f"invalid configuration:\n  - {key} = {text!r} in "
                               f"{s.design}: not a number") from None
-        if isinstance(_get(cfg, key), int):  # an int field (bools are not sampled)
-            value = int(round(value))
+        if schema_field(key)[1].type in ("int", int):  # a sample between two whole numbers
+            value = float(round(value))
         set_key(cfg, key, value)
     return cfg
-
-
-def _get(cfg: Config, key: str):
-    """The value at dotted path ``key`` (a list index as a number: ``customers.segments.0.mrr``);
-    ``None`` for a path that does not exist (``set_key`` then names the error)."""
-    obj = cfg
-    for part in key.split("."):
-        if isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
-            obj = obj[int(part)]
-        elif hasattr(obj, part):
-            obj = getattr(obj, part)
-        else:
-            return None
-    return obj
 
 
 __all__ = ["SAMPLE", "apply_design_row", "read_row", "write_design"]
