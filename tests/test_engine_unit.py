@@ -149,13 +149,8 @@ def test_the_return_trip_of_a_referral_is_an_engineering_return_not_pingpong():
     assert row["engineering_return"] and not row["pingpong"]
 
 
-@pytest.mark.parametrize("events", [False, True])
-def test_completions_are_logged_with_the_event_log_and_cost_nothing_without(monkeypatch, events):
-    """With the event log on, every piece of work ends in a ``complete`` event (before its
-    outcome); with it off, the recorder's ``completed`` is never even called."""
-    calls = []
-    monkeypatch.setattr(Recorder, "completed",
-                        lambda self, t, person, now: calls.append((t.id, person.unique_id, now)))
+def _one_handoff(events: bool):
+    """One ticket, worked an hour at L1, handed to L2, worked an hour there: (engine, ticket)."""
     l1 = staffed(Desk("l1", "l1", 1, (0,)), StubPerson(1))
     l2 = staffed(Desk("l2", "l2", 2, (0,)), StubPerson(2))
     t = ticket(created_h=0.0, work_h=1.0)
@@ -164,19 +159,23 @@ def test_completions_are_logged_with_the_event_log_and_cost_nothing_without(monk
     pol.eng = e
     e.arrivals = PresetArrivals([t])
     e.run_until(24.0)
+    return e, t
+
+
+@pytest.mark.parametrize("events", [False, True])
+def test_completions_are_logged_with_the_event_log_and_cost_nothing_without(monkeypatch, events):
+    """With the event log on, every piece of work ends in a ``complete`` event (before its
+    outcome); with it off, the recorder's ``completed`` is never even called."""
+    calls = []
+    monkeypatch.setattr(Recorder, "completed",
+                        lambda self, t, person, now: calls.append((t.id, person.unique_id, now)))
+    e, t = _one_handoff(events)
     assert t.resolved_h == 2.0
     assert calls == ([(1, 1, 1.0), (1, 2, 2.0)] if events else [])
 
 
 def test_the_event_log_holds_a_start_and_a_complete_per_piece():
-    l1 = staffed(Desk("l1", "l1", 1, (0,)), StubPerson(1))
-    l2 = staffed(Desk("l2", "l2", 2, (0,)), StubPerson(2))
-    t = ticket(created_h=0.0, work_h=1.0)
-    pol = StubPolicy(l1, {1: [("handoff", l2)]})
-    e = Engine(AlwaysCalendar(), Recorder(record_events=True), policy=pol, desks=[l1, l2])
-    pol.eng = e
-    e.arrivals = PresetArrivals([t])
-    e.run_until(24.0)
+    e, t = _one_handoff(True)
     ev = e.rec.events.frame()
     assert list(zip(ev["activity"], ev["desk"], ev["staff_id"], ev["role"], ev["time_h"],
                     strict=True)) == [
