@@ -915,6 +915,42 @@ class SensitivityConfig:
 
 
 @dataclass
+class ObservedConfig:
+    """What a helpdesk export says about the org (written by ``tiersim-import``; -1 = unknown).
+    Compared with the model's tiered run in ``answer.md``; the model never reads it."""
+
+    tickets_per_day: float = _f(-1.0, range=(-1.0, None), src="export: tickets created per calendar day")
+    handoffs_mean: float = _f(-1.0, range=(-1.0, None),
+                              src="export: group changes per ticket after the first assignment")
+    no_handoff_share: float = _f(-1.0, range=(-1.0, 1.0), src="export: tickets never reassigned")
+    reopen_share: float = _f(-1.0, range=(-1.0, 1.0), src="export: tickets reopened at least once")
+    resolution_hours_median: float = _f(-1.0, range=(-1.0, None),
+                                        src="export: median created -> solved, calendar hours")
+    tickets: int = _f(0, range=(0, None), src="export: tickets read")
+    source: str = _f("", src="export file and format the figures came from")
+
+
+@dataclass
+class ProfileConfig:
+    """A support leader's own org (``conf/profile/<name>.yaml``, ``tiersim profile=<name>``):
+    front-end bookkeeping; the profile file sets the ordinary keys (customers, demand, product,
+    salaries, today's tiered headcounts) and this section says how to answer for it
+    (``experiments/profile.py``). The model never reads it."""
+
+    name: str = _f("", src="the profile's name; empty: no profile (tiersim runs one run)")
+    description: str = _f("")
+    seeds: int = _f(8, range=(2, 1000), src="paired seeds per design for answer.md")
+    tickets_per_customer_month: float = _f(
+        0.0, range=(0.0, None),
+        src="tickets per customer per month at the start; > 0 sets demand.tickets_per_day to "
+            "this x customers.count x 12 / 365; 0 keeps demand.tickets_per_day")
+    occupancy: float = _f(0.0, range=(0.0, 1.0),
+                          src="target occupancy both designs are staffed to; 0 = today's, "
+                              "measured on a short tiered run at the profile's headcounts")
+    observed: ObservedConfig = field(default_factory=ObservedConfig)
+
+
+@dataclass
 class Config:
     seed: int = _f(0, range=(0, 2**63 - 1))
     sim: SimConfig = field(default_factory=SimConfig)
@@ -927,6 +963,7 @@ class Config:
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     economics: EconomicsConfig = field(default_factory=EconomicsConfig)
     sensitivity: SensitivityConfig = field(default_factory=SensitivityConfig)
+    profile: ProfileConfig = field(default_factory=ProfileConfig)
     # Front-end bookkeeping (ignored by the model): the experiment's name and the output root.
     experiment: str = _f("default")
     regime: str = _f("none")
@@ -940,6 +977,10 @@ NOT_RANGED: dict[str, tuple[str, ...]] = {
     "simulation controls and observation": (
         "seed", "sim.horizon_days", "sim.warmup_days", "sim.stalled_after_working_hours",
         "org.sizing_days", "sensitivity.sample"),
+    "a profile's own org: how to answer for it and what its helpdesk export says "
+    "(`conf/profile/`, `tiersim-import`), facts rather than beliefs": (
+        "profile.seeds", "profile.occupancy", "profile.tickets_per_customer_month",
+        "profile.observed.*"),
     "the size of the organisation studied, a scenario rather than a belief (the contact rate "
     "per customer is ranged through `demand.tickets_per_day`)": (
         "customers.count",),
