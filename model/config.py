@@ -512,6 +512,13 @@ class OrgConfig:
                                        "§2)")
     script_reopen_p: float = _f(0.3, range=(0.0, 1.0), src="[A] off-pattern script close reopens",
                                 plausible=(0.15, 0.5), why="[A] half to 1.7 times")
+    backup_after_hours: float = _f(4.0, range=(0.0, None),
+                                   src="[A] working hours a ticket waits at its desk before a "
+                                       "person of a sister desk (same kind: another pod) who runs "
+                                       "out of work may take it (mechanisms.backup); the default "
+                                       "answer time of workforce.planning.answer_hours",
+                                   plausible=(1.0, 8.0),
+                                   why="[A] an hour to a whole working day")
     l1: L1Config = field(default_factory=L1Config)
     l2: L2Config = field(default_factory=L2Config)
     engineering: EngineeringConfig = field(default_factory=EngineeringConfig)
@@ -893,6 +900,7 @@ class MechanismsConfig:
     """Switches for the mechanisms this version implements (docs/design.md section 5)."""
 
     handoff_overhead: bool = _f(True)
+    backup: bool = _f(True, src="desks of the same kind back each other up (org.backup_after_hours)")
     reopen: bool = _f(True)
     learning: bool = _f(True)
     attrition: bool = _f(True)

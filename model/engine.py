@@ -9,8 +9,18 @@ reopenings. *What* happens to a ticket after a piece of work is decided by the r
 
 Event kinds on the heap: ``FINISH`` (a person completes a piece of work), ``READY`` (a ticket
 arrives at a desk after a customer reply, a reopen delay or a hand-off), ``SHIFT`` (a shift
-starts: idle people pull queued work). Arrivals are merged in from the day's sorted arrival
-array without passing through the heap.
+starts: idle people pull queued work), ``BACKUP`` (the hourly check of sister desks' queues,
+only while backup is set: :meth:`Engine.set_backup`). Arrivals are merged in from the day's
+sorted arrival array without passing through the heap.
+
+**Backup between sister desks** (one rule for every design): desks of the same kind (the pods of
+the generalist design; any other kind with more than one desk) back each other up. A person with
+nothing left in their own desk's queues may take the oldest ticket queued at a sister desk, for a
+key they serve, once it has waited ``backup_after_h`` working hours there. People check when they
+run out of work and at every whole working hour. The ticket stays its desk's (a follow-up goes
+back there): the backup person covers one piece, as a pod-mate covers for an owner, paying the
+rebuild of an unseen ticket if someone worked it before. Tickets held for a named person are not
+taken.
 """
 
 from __future__ import annotations
@@ -19,7 +29,7 @@ import heapq
 import math
 from itertools import count
 
-FINISH, READY, SHIFT = 0, 1, 2
+FINISH, READY, SHIFT, BACKUP = 0, 1, 2, 3
 
 
 class PresetArrivals:
@@ -70,14 +80,35 @@ class Engine:
         self.work_hooks: list = []  # f(person, ticket, t) after each piece (hours: person.piece_h)
         self.close_hooks: list = []  # f(ticket, t) when a ticket closes for good
         self.intake_hooks: list = []  # f(ticket, desk, key, preferred) -> preferred, new tickets
+        self.sisters: dict = {}  # desk -> the other desks of its kind it backs up (set_backup)
+        self.backup_after_h = math.inf  # working hours queued before a sister desk may take it
+        self.backups = 0  # pieces of work a sister desk's person took, after the warm-up
+
+    def set_backup(self, desks, after_h: float) -> None:
+        """Let desks of the same kind back each other up (module docstring): every kind with
+        more than one desk among ``desks``; ``after_h`` working hours queued first."""
+        by_kind: dict = {}
+        for d in desks:
+            by_kind.setdefault(d.kind, []).append(d)
+        self.sisters = {d: [s for s in group if s is not d]
+                        for group in by_kind.values() if len(group) > 1 for d in group}
+        self.backup_after_h = float(after_h)
 
     # --- scheduling -------------------------------------------------------------------------
     def schedule(self, t: float, kind: int, obj, extra=None) -> None:
         heapq.heappush(self.heap, (t, next(self._seq), kind, obj, extra))
 
     def schedule_shifts(self, day: int) -> None:
+        """The day's shift starts; with backup set, a check at every whole working hour (after
+        the shift start at the same time)."""
         for t in self.cal.shift_starts(day):
             self.schedule(t, SHIFT, None)
+        if self.sisters:
+            is_open = self.cal.is_open
+            for h in range(24):
+                t = 24.0 * day + h
+                if is_open(t):
+                    self.schedule(t, BACKUP, None)
 
     # --- main loop --------------------------------------------------------------------------
     def run_until(self, t_end: float) -> None:
@@ -126,8 +157,10 @@ class Engine:
                 self.in_wait -= 1
                 desk, key, preferred = extra
                 enqueue(obj, desk, key, preferred, t)
-            else:
+            elif kind == SHIFT:
                 self._shift_start(t)
+            else:
+                self._backup_check(t)
         if arr is not None:
             arr.next = i
         self.now = t_end
@@ -207,6 +240,8 @@ class Engine:
             return
         if self.cal.is_open(t):
             nxt = desk.next_for(person)
+            if nxt is None and desk in self.sisters:
+                nxt = self.take_backup(person, t)
             if nxt is not None:
                 self.start(person, nxt, t)
                 return
@@ -229,6 +264,40 @@ class Engine:
                 self.start(person, nxt, t)
                 if not desk.queued:
                     break
+
+    # --- backup between sister desks -----------------------------------------------------------
+    def take_backup(self, person, t: float):
+        """The oldest ticket queued at a sister desk of ``person``'s, for a key they serve, if it
+        has waited ``backup_after_h`` working hours there (taken off that queue); else ``None``.
+        The heads of the queues are compared (the oldest ticket of a FIFO queue)."""
+        best = None
+        keys = person.desk_keys
+        for sister in self.sisters[person.desk]:
+            if not sister.queued:
+                continue
+            queues = sister.queues
+            for k in keys:
+                q = queues.get(k)
+                if q:
+                    ticket = q.head()[2]
+                    if best is None or ticket.enq_h < best[0]:
+                        best = (ticket.enq_h, sister, q)
+        if best is None or self.cal.working_hours(best[0], t) < self.backup_after_h:
+            return None
+        _, sister, q = best
+        sister.queued -= 1
+        if t >= self.rec.warmup_h:
+            self.backups += 1
+        return q.pop()
+
+    def _backup_check(self, t: float) -> None:
+        """The hourly check: idle people take what has waited too long at a sister desk."""
+        for desk in self.sisters:
+            for person in desk.idle_people():
+                ticket = self.take_backup(person, t)
+                if ticket is not None:
+                    desk.set_busy(person)
+                    self.start(person, ticket, t)
 
     # --- what policies ask the engine to do --------------------------------------------------
     def handoff(self, ticket, src, dst, key: int, preferred, t: float, lost: bool,

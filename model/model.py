@@ -111,6 +111,8 @@ class TierSimModel(mesa.Model):
         self.staff_graph = nx.Graph()  # mentoring (and, later, collaboration) ties
         self.staff_graph.add_nodes_from((s.unique_id, {"role": s.role.value}) for s in self.staff)
         self.engine.desks = list(self.desks.values())
+        if cfg.mechanisms.backup:
+            self.engine.set_backup(self.engine.desks, cfg.org.backup_after_hours)
         if cfg.org.design == "generalist":
             assign_owners(self.customers, self.pods, cfg.org.ownership == "named")
         self.engine.policy = make_policy(cfg.org.design, self)

@@ -49,6 +49,7 @@ def simulate(cfg: Config, progress=None) -> tuple[TierSimModel, dict, dict[str, 
     summary.update({"seed": cfg.seed, "design": cfg.org.design, "config_hash": config_hash(cfg),
                     "version": versions()["tiersim"], "wall_seconds": time.perf_counter() - t0,
                     "events_processed": model.recorder.n_starts})
+    summary["backups_per_ticket"] = model.engine.backups / max(summary["tickets_created"], 1)
     summary.update({f"initial_headcount_{r}": n for r, n in model.initial_headcount.items()})
     summary.update(model.summary())
     summary.update(pilot_cost_per_outcome(summary))

@@ -247,3 +247,84 @@ def test_move_puts_a_person_to_work_at_the_new_desk():
     e.move(src.members[0], dst)
     e.run_until(24.0)
     assert t.first_start_h == 0.5 and t.resolved_h == 1.5 and not src.members
+
+
+# --- backup between sister desks (desks of the same kind) ------------------------------------
+def _pods(*, busy_b: float = 0.0, kind_b: str = "pod", keys_b=(0, 1), certified_b=(0, 1),
+          after_h: float = 4.0, calendar=None):
+    """Pod A (person 1) with a long ticket in hand and two tickets queued behind it; pod B
+    (person 2), idle after ``busy_b`` hours of its own work. Every ticket arrives at pod A."""
+    a = staffed(Desk("pod_a", "pod", 2, (0, 1)), StubPerson(1))
+    b = staffed(Desk("pod_b", kind_b, 2, keys_b), StubPerson(2, certified=certified_b))
+    tickets = [ticket(1, created_h=0.0, work_h=20.0), ticket(2, created_h=0.5, work_h=1.0),
+               ticket(3, created_h=6.0, work_h=1.0, domain=1)]
+    e = _setup(*tickets, desks=[a, b], calendar=calendar)
+    e.policy.intake = lambda t: (a, a.key_for(t), None)  # queued by domain, as at a pod
+    if busy_b:
+        own = ticket(9, created_h=0.0, work_h=busy_b)
+        e.enqueue(own, b, 0, None, 0.0)
+        e.open_tickets += 1
+    e.set_backup([a, b], after_h)
+    return e, tickets
+
+
+def _run_days(e, days: int) -> None:
+    for day in range(days):
+        e.schedule_shifts(day)
+        e.run_until(24.0 * (day + 1))
+
+
+def test_an_idle_sister_desk_takes_a_ticket_once_it_has_waited_the_backup_time():
+    e, (t1, t2, t3) = _pods()
+    _run_days(e, 1)
+    # ticket 2 queued at 0.5 h; the hourly check after 4 h of waiting is at 5:00
+    assert t2.first_start_h == 5.0 and t2.resolver.unique_id == 2
+    assert t3.first_start_h == 10.0 and t3.resolver.unique_id == 2  # queued 6:00, checked 10:00
+    assert t2.desk.name == "pod_a" and t2.handoffs == 0  # it stays its desk's ticket
+    assert t1.resolver.unique_id == 1 and e.backups == 2
+
+
+def test_a_person_who_runs_out_of_work_takes_a_ticket_past_the_backup_time_at_once():
+    e, (_, t2, _) = _pods(busy_b=4.75)
+    _run_days(e, 1)
+    assert t2.first_start_h == 4.75 and t2.resolver.unique_id == 2  # waited 4.25 h
+
+
+def test_nothing_is_taken_before_the_backup_time_or_without_backup():
+    e, (_, t2, _) = _pods(after_h=30.0)
+    _run_days(e, 1)
+    assert t2.first_start_h == 20.0 and t2.resolver.unique_id == 1 and e.backups == 0
+    e, (_, t2, _) = _pods()
+    e.sisters = {}  # backup not set
+    _run_days(e, 1)
+    assert t2.first_start_h == 20.0 and e.backups == 0
+
+
+def test_only_desks_of_the_same_kind_and_people_certified_for_the_key_back_up():
+    e, (_, t2, t3) = _pods(kind_b="l2", keys_b=(0,), certified_b=(0,))
+    _run_days(e, 1)
+    assert e.sisters == {} and e.backups == 0 and t2.resolver.unique_id == 1
+    e, (_, t2, t3) = _pods(certified_b=(0,))  # person 2 serves domain 0 only
+    _run_days(e, 1)
+    assert t2.resolver.unique_id == 2 and t3.resolver.unique_id == 1
+
+
+def test_backup_checks_wait_for_working_hours():
+    """Business hours 9-17: ticket 2 queued at 9:30 waits 4 working hours, taken at 14:00."""
+    cal = BusinessCalendar(9, 17, [0, 1, 2, 3, 4])
+    a = staffed(Desk("pod_a", "pod", 2, (0,)), StubPerson(1))
+    b = staffed(Desk("pod_b", "pod", 2, (0,)), StubPerson(2))
+    t1, t2 = ticket(1, created_h=9.0, work_h=20.0), ticket(2, created_h=9.5, work_h=1.0)
+    e = _setup(t1, t2, desks=[a, b], calendar=cal)
+    e.set_backup([a, b], 4.0)
+    _run_days(e, 1)
+    assert t2.first_start_h == 14.0 and t2.resolver.unique_id == 2
+
+
+def test_backup_schedules_nothing_for_a_kind_with_one_desk():
+    l1 = staffed(Desk("l1", "l1", 1, (0,)), StubPerson(1))
+    l2 = staffed(Desk("l2", "l2", 2, (0,)), StubPerson(2))
+    e = _setup(desks=[l1, l2])
+    e.set_backup([l1, l2], 4.0)
+    e.schedule_shifts(0)
+    assert e.sisters == {} and e.heap == []

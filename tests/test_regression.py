@@ -1,7 +1,8 @@
 """Regression baseline: the same config and seed give exactly the stored outputs.
 
-Three short runs with every default mechanism on (tiered, generalist, pilot; 90 days, 400
-customers, seed 7) are reduced to their summary KPIs and a digest of each output table, and
+Four short runs with every default mechanism on (tiered, generalist, pilot, and the generalist
+design staffed to the target occupancy, where pods back each other up; 90 days, 400 customers,
+seed 7) are reduced to their summary KPIs and a digest of each output table, and
 compared with ``tests/baseline/regression.json``: KPIs and tables column by column, floats to
 ``FLOAT_DIGITS`` significant digits (see there), everything else exactly. The environment is locked
 (``uv.lock``), so any difference is a change of model behaviour: either a bug, or an intended
@@ -28,7 +29,9 @@ from model.simulate import simulate
 
 BASELINE = Path(__file__).resolve().parent / "baseline" / "regression.json"
 UPDATE = os.environ.get("TIERSIM_UPDATE_BASELINE") == "1"
-DESIGNS = ("tiered", "generalist", "pilot")
+DESIGNS = ("tiered", "generalist", "pilot", "generalist_sized")
+#: the cases that are not a design's defaults: case -> (design, extra overrides)
+CASES = {"generalist_sized": ("generalist", {"org__staffing": "sized"})}
 #: summary keys that describe the run, not the model's behaviour
 VOLATILE = {"wall_seconds", "version", "config_hash"}
 CONFIG = {"sim__horizon_days": 90, "sim__warmup_days": 10, "customers__count": 400, "seed": 7,
@@ -63,8 +66,9 @@ def digest(frame: pd.DataFrame) -> dict:
             "columns": {str(c): _column(frame[c]) for c in frame.columns}}
 
 
-def fingerprint(design: str) -> dict:
-    _, summary, tables = simulate(make_small_cfg(design, **CONFIG))
+def fingerprint(case: str) -> dict:
+    design, extra = CASES.get(case, (case, {}))
+    _, summary, tables = simulate(make_small_cfg(design, **CONFIG, **extra))
     kpis = {}
     for key, value in sorted(summary.items()):
         if key in VOLATILE:
