@@ -902,6 +902,10 @@ class MechanismsConfig:
     handoff_overhead: bool = _f(True)
     backup: bool = _f(True, src="desks of the same kind back each other up (org.backup_after_hours)")
     reopen: bool = _f(True)
+    near_miss_closes: bool = _f(True, src="a script-shaped close of an off-pattern ticket that is "
+                                          "not reopened leaves the problem unsolved: an "
+                                          "unresolved episode for the customer "
+                                          "(with mechanisms.customers)")
     learning: bool = _f(True)
     attrition: bool = _f(True)
     promotion: bool = _f(True)

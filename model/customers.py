@@ -13,7 +13,10 @@ reopenings. Its *effort* follows the disloyalty drivers of Dixon, Freeman & Toma
 and its *category* is ``unresolved`` if it is still open ``customers.goodwill.patience_days``
 calendar days after creation (judged at the end of that day, so a ticket stuck in a queue counts
 even if it never closes), else ``high_effort`` if ``effort >= high_effort_threshold``, else
-``low_effort``. Each category has a stay probability S (Gartner: 0.27 / 0.37 / 0.61).
+``low_effort``. A near miss -- the final close was a script-shaped close of an off-pattern
+ticket, closed but not solved -- is ``unresolved`` whatever its effort
+(``mechanisms.near_miss_closes``). Each category has a stay probability S (Gartner: 0.27 / 0.37 /
+0.61).
 
 **Goodwill** g in [0, 1] is the probability that the customer stays *if they reconsider the
 vendor now* (the quantity Gartner's survey measured after a service interaction). An episode of
@@ -144,6 +147,7 @@ class Customers(Mechanism):
         c = cfg.customers
         self.cfg = cfg
         self.gw, self.growth = c.goodwill, c.growth
+        self.near_miss = cfg.mechanisms.near_miss_closes
         self.w = c.relationship_weight
         self.network = model.network
         self.pools = self.network.pools
@@ -230,6 +234,9 @@ class Customers(Mechanism):
         else:
             self.open.pop(key, None)
             if x.active:
+                if self.near_miss and ticket.script_closed:  # closed, not solved: a near miss
+                    self._episode(x, UNRESOLVED, day)
+                    return
                 effort = effort_score(ticket.contacts, ticket.handoffs, ticket.explanations,
                                       (t - ticket.created_h) / 24.0, self.gw.effort_per_day_open)
                 self._episode(x, effort_category(effort, self.gw.high_effort_threshold), day)

@@ -42,6 +42,7 @@ def ticket_kpis(tickets: pd.DataFrame, warmup_h: float) -> dict:
         "reopen_share": _mean(res["reopened"] > 0),
         "pingpong_share": _mean(res["pingpong"]),
         "engineering_return_share": _mean(res["engineering_return"]),
+        "unresolved_closes_share": _mean(res["near_miss"]) if "near_miss" in res else math.nan,
         "max_level_share_1": _mean(res["max_level"] == 1),
         "max_level_share_2": _mean(res["max_level"] == 2),
         "max_level_share_3": _mean(res["max_level"] == 3),

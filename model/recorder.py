@@ -22,7 +22,7 @@ TICKET_COLUMNS = [
     "resolved_h", "wait_h", "resolution_h", "handoffs", "explanations", "contacts", "reopened",
     "stalled", "pingpong", "max_level", "resolver_id", "resolver_role", "named_request",
     "honoured", "engineering_return", "warmup", "needs_engineering", "specialist", "cost_h",
-    "pilot_arm", "segment",
+    "pilot_arm", "segment", "near_miss",
 ]
 EVENT_COLUMNS = ["ticket_id", "time_h", "activity", "desk", "staff_id", "role"]
 _I, _F, _B = "int64", "float64", "bool"
@@ -32,7 +32,7 @@ DTYPES = {  # explicit column types: fast conversion and a stable Parquet schema
     "handoffs": _I, "explanations": _I, "contacts": _I, "reopened": _I, "stalled": _B,
     "pingpong": _B, "max_level": _I, "resolver_id": _I, "named_request": _B, "honoured": _B,
     "engineering_return": _B, "warmup": _B,
-    "needs_engineering": _B, "specialist": _B, "cost_h": _F, "time_h": _F, "staff_id": _I,
+    "needs_engineering": _B, "specialist": _B, "cost_h": _F, "near_miss": _B, "time_h": _F, "staff_id": _I,
 }
 CHUNK = 65536
 ROLE_TEXT = {role: role.value for role in Role}  # Enum.value is a slow property: read once
@@ -247,7 +247,7 @@ class Recorder:
                 t.max_level, r.unique_id if r is not None else -1,
                 ROLE_TEXT[r.role] if r is not None else "", t.named_request, t.honoured,
                 t.eng_return, t.created_h < self.warmup_h, t.needs_eng, t.specialist, t.cost_h,
-                c.pilot_arm, c.segment)
+                c.pilot_arm, c.segment, t.script_closed and r is not None)
 
     # --- daily series -----------------------------------------------------------------------
     def end_of_day(self, day: int, extra: dict) -> dict:

@@ -34,7 +34,7 @@ SUMMARY_KEYS = (
     "tickets_created", "tickets_resolved", "p_wait", "mean_wait_h", "mean_resolution_h",
     "median_resolution_h", "p90_resolution_h", "fcr_share", "handoffs_per_ticket",
     "explanations_per_ticket", "stalled_share", "reopen_share", "pingpong_share",
-    "engineering_return_share", "backups_per_ticket",
+    "engineering_return_share", "unresolved_closes_share", "backups_per_ticket",
     *(f"headcount_{r}" for r in ROLES), *(f"attrition_annual_{r}" for r in ROLES),
     "promotions", "mean_proficiency", "cost_total", "cost_per_head", "cost_per_resolved_ticket",
     "cost_per_outcome", "customer_churn_annual", "retained_mrr_share", "named_requests",

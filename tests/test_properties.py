@@ -7,7 +7,8 @@ modified) that records every piece of work as ``(staff, ticket, start, end)`` an
 clock at every call. The invariants:
 
 1. no ticket is lost or duplicated (tickets.parquet has each created id exactly once);
-2. nobody works two tickets at once, and a ticket is worked by one person at a time;
+2. nobody works two tickets at once, and a ticket is worked by one person at a time, by a
+   member of its desk or, as backup, of a sister desk (the same kind), for a key they serve;
 3. time never runs backwards (per ticket in the event log, and the engine's clock);
 4. every hand-off is followed by work at the receiving desk (or the horizon);
 5. the ticket log's counters agree with the event log (hand-offs, reopenings, max level,
@@ -134,7 +135,8 @@ def traced_simulate(cfg):
             _fail(f"start at {t} while the clock reads {self.now}")
         if not self.cal.is_open(t):
             _fail(f"staff {sid} starts ticket {ticket.id} off shift at {t}")
-        if person.desk is None or ticket.desk is not person.desk:
+        backup = ticket.desk in self.sisters.get(person.desk, ())  # a sister desk's ticket
+        if person.desk is None or (ticket.desk is not person.desk and not backup):
             _fail(f"staff {sid} at desk {getattr(person.desk, 'name', None)} starts "
                   f"ticket {ticket.id} queued at {getattr(ticket.desk, 'name', None)}")
         elif ticket.desk.key_for(ticket) not in person.desk_keys:
