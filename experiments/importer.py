@@ -497,8 +497,15 @@ def _target(out: Path | None, name: str) -> Path:
     return out / "profile" / f"{name}.yaml"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr (and exit code 2), like a bad export."""
+
+    def error(self, message: str):
+        fail(f"{message} (tiersim-import --help lists the options)")
+
+
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = _Parser(
         prog=PROG, description="Write a tiersim profile (conf/profile/<name>.yaml) from a "
         "helpdesk CSV ticket export: arrivals by hour and weekday, hand-offs, reopens, "
         "resolution times, the ticket mix by group.",

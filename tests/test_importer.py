@@ -286,6 +286,7 @@ def test_bad_options_exit_2(tmp_path, capsys, argv, needle):
         argv = [*argv, "--name", "x"]
     code, _, err = run_main([str(src), *argv, "--out", str(tmp_path / "x.yaml")], capsys)
     assert code == 2 and needle in err, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("tiersim-import: ")
 
 
 def test_no_such_file(tmp_path, capsys):
