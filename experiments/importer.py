@@ -43,6 +43,7 @@ import hashlib
 import json
 import re
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,17 +90,24 @@ FORMATS = {
          "organization": "Organization", "group_stations": "Group stations",
          "assignee_stations": "Assignee stations", "reopens": "Reopens"},
         ("ticket_id", "created", "solved", "group", "organization", "group_stations", "reopens"),
-        "Zendesk Support's CSV ticket export (Admin Center > Account > Tools > Reports > Export); "
-        "Group stations, Assignee stations and Reopens are the ticket metrics group_stations "
-        "('number of groups the ticket passed through'), assignee_stations and reopens of "
-        "Zendesk's Ticket Metrics API",
+        "Zendesk Support's CSV ticket export (Admin Center > Account > Tools > Reports > "
+        "Export); the headers as public code reading that export lists them (Summation column, "
+        "Id, Requester, ..., Group, ..., Created at, ..., Organization, ..., Solved at, ..., "
+        "Group stations, Assignee stations, Reopens, Replies, ...); Group stations, Assignee "
+        "stations and Reopens are the ticket metrics group_stations ('number of groups the "
+        "ticket passed through'), assignee_stations and reopens of Zendesk's Ticket Metrics API "
+        "(developer.zendesk.com)",
     ),
     "freshdesk": Format(
         "freshdesk",
         {"ticket_id": "Ticket ID", "created": "Created time", "solved": "Resolved time",
          "group": "Group", "organization": "Company Name"},
         ("ticket_id", "created", "solved", "group", "organization"),
-        "Freshdesk's ticket export (Tickets > Export, CSV, with the company field Company Name)",
+        "Freshdesk's ticket export (Tickets > Export, CSV): the headers as public code reading "
+        "that export lists them (Ticket ID, Subject, Status, Priority, Source, Type, Agent, "
+        "Group, Created time, Due by Time, Resolved time, Closed time, Last update time, ...), "
+        "and Company Name, the label of the company field one adds to the export; not checked "
+        "against Freshdesk's own documentation: --column renames a header that differs",
         {"handoffs": "a Freshdesk ticket export has no group-change count",
          "reopens": "a Freshdesk ticket export has no reopen count"},
     ),
@@ -380,6 +388,11 @@ def _list(values) -> str:
     return "[" + ", ".join(_num(v) for v in values) + "]"
 
 
+def _comment(text: str) -> list[str]:
+    """``text`` as YAML comment lines of at most 100 characters."""
+    return ["# " + line for line in textwrap.wrap(text, 98, break_on_hyphens=False)]
+
+
 def profile_yaml(t: Tickets, m: Measures, name: str, customers: int | None) -> str:
     """The text of ``conf/profile/<name>.yaml`` for the export ``t`` and its figures ``m``."""
     fmt = t.fmt
@@ -393,12 +406,13 @@ def profile_yaml(t: Tickets, m: Measures, name: str, customers: int | None) -> s
         "# @package _global_",
         f"# Profile {name!r}, written by tiersim-import from {t.path.name} "
         f"(format {fmt.name}, sha256 {digest}...).",
-        f"# {m.tickets} tickets created {m.first:%Y-%m-%d %H:%M} .. {m.last:%Y-%m-%d %H:%M} "
-        f"({m.days} calendar days; {t.rows_read} rows read), {m.solved} solved, "
-        f"{m.tickets - m.solved} still open (no solved time).",
+        *_comment(f"Columns: {fmt.source}."),
+        *_comment(f"{m.tickets} tickets created {m.first:%Y-%m-%d %H:%M} .. "
+                  f"{m.last:%Y-%m-%d %H:%M} ({m.days} calendar days; {t.rows_read} rows read), "
+                  f"{m.solved} solved, {m.tickets - m.solved} still open (no solved time)."),
     ]
     for note in t.notes:
-        lines.append(f"# Note: {note}.")
+        lines += _comment(f"Note: {note}.")
     measured = ["demand.tickets_per_day", "demand.hourly_profile", "demand.weekday_profile",
                 "customers.count" + (" (--customers)" if customers is not None else ""),
                 "profile.tickets_per_customer_month"]
@@ -406,7 +420,7 @@ def profile_yaml(t: Tickets, m: Measures, name: str, customers: int | None) -> s
         measured.append("product.domains")
     lines += [
         "#",
-        "# Measured from the export: " + ", ".join(measured) + ", profile.observed.*.",
+        *_comment("Measured from the export: " + ", ".join(measured) + ", profile.observed.*."),
         "# Left at the model's defaults (a ticket export does not hold them): headcounts and "
         "salaries",
         "# (org.*, workforce.*: fill in today's tiered headcounts), business hours and workdays "
@@ -415,20 +429,21 @@ def profile_yaml(t: Tickets, m: Measures, name: str, customers: int | None) -> s
         "the",
         "# number of domains (product.*), and every mechanism's parameters.",
         "#",
-        "# Hand-offs: " + (f"from {t.handoffs_from!r}, over the {m.handoffs_known} solved tickets "
-                           "with a value" if t.handoffs_from else
-                           "unknown (-1): " + fmt.missing.get(
-                               "handoffs", "no hand-off column in this export")
-                           + "; --column handoffs=HEADER names one") + ".",
-        "# Reopens: " + (f"from {t.reopens_from!r}, over the {m.reopens_known} solved tickets "
-                         "with a value" if t.reopens_from else
-                         "unknown (-1): " + fmt.missing.get(
-                             "reopens", "no reopen column in this export")
-                         + "; --column reopens=HEADER names one") + ".",
-        f"# Customers: {m.organizations} organisations raised a ticket in the window"
-        + (f"; {m.no_org} ticket(s) without an organisation" if m.no_org else "")
-        + ("; customers.count is --customers." if customers is not None else
-           " (a lower bound on the customer base: --customers N gives the real count)."),
+        *_comment("Hand-offs: " + (
+            f"from {t.handoffs_from!r}, over the {m.handoffs_known} solved tickets with a value"
+            if t.handoffs_from else "unknown (-1): " + fmt.missing.get(
+                "handoffs", "no hand-off column in this export")
+            + "; --column handoffs=HEADER names one") + "."),
+        *_comment("Reopens: " + (
+            f"from {t.reopens_from!r}, over the {m.reopens_known} solved tickets with a value"
+            if t.reopens_from else "unknown (-1): " + fmt.missing.get(
+                "reopens", "no reopen column in this export")
+            + "; --column reopens=HEADER names one") + "."),
+        *_comment(f"Customers: {m.organizations} organisations raised a ticket in the window"
+                  + (f"; {m.no_org} ticket(s) without an organisation" if m.no_org else "")
+                  + ("; customers.count is --customers." if customers is not None else
+                     " (a lower bound on the customer base: --customers N gives the real "
+                     "count).")),
         "#",
         f"# Ticket mix by group ({groups} group(s)"
         + ("; product.domains = the number of groups" if set_domains else
