@@ -6,7 +6,8 @@
   export gives one line on stderr naming the column (and row and value) and exit code 2.
 * The shipped synthetic exports (model): ``examples/exports/*.csv`` are what
   ``experiments/tools/synth_exports.py`` makes (a 90-day tiered run of 300 customers, seed 0).
-* The round trip (model): each shipped export -> ``tiersim-import`` -> profile -> composed with
+* The round trip (model): each shipped export -> ``tiersim-import`` -> profile (whose observed
+  figures must equal those of the simulated org's own tickets) -> composed with
   ``--config-dir`` as ``tiersim profile=<name>`` would -> the tiered design run in-process on
   seeds 1-4 (new draws of an org like the one exported, same 120-day horizon and 30-day warm-up)
   -> the mean of the four runs' arrival rate, hand-offs per ticket and reopened share against the
@@ -334,9 +335,21 @@ def _reruns(config_dir: Path, name: str) -> dict[str, float]:
     return {k: float(np.mean(v)) for k, v in out.items()}
 
 
+@pytest.fixture(scope="module")
+def truth() -> dict[str, float]:
+    """The figures of the simulated org the exports came from, straight from its tickets (not
+    through any export): what the importer must read back."""
+    t = synth_exports.simulated_tickets()
+    solved = t[t["solved"].notna()]
+    run = synth_exports.RUN
+    return {"tickets_per_day": len(t) / (run["sim.horizon_days"] - run["sim.warmup_days"]),
+            "handoffs_mean": float(solved["handoffs"].mean()),
+            "reopen_share": float((solved["reopens"] > 0).mean())}
+
+
 @pytest.mark.parametrize("fmt", list(synth_exports.FILES))
 def test_round_trip_export_profile_run_matches_the_export(tmp_path, capsys, record_property,
-                                                          fmt):
+                                                          truth, fmt):
     src = EXPORTS / synth_exports.FILES[fmt]
     name = f"roundtrip_{fmt}"
     code, _, err = run_main([str(src), "--format", fmt, "--name", name, "--out",
@@ -350,6 +363,7 @@ def test_round_trip_export_profile_run_matches_the_export(tmp_path, capsys, reco
         if fmt == "freshdesk" and key != "tickets_per_day":
             assert export == -1  # not in a Freshdesk export: nothing to compare
             continue
+        assert export == pytest.approx(truth[key], abs=1e-4), (key, export, truth[key])
         gap = (run[key] - export) / export if relative else run[key] - export
         record_property(f"measured: {fmt} {key}", f"export {export:.4f}, runs {run[key]:.4f}")
         assert abs(gap) <= band, f"{key}: export {export}, runs {run[key]:.4f}, band {band}"
