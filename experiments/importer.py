@@ -11,7 +11,8 @@ measures about the org:
   scaled to mean 1 (the model uses the shares: ``model/demand.py`` divides by the sum);
 * ``demand.weekday_profile`` — arrivals per calendar day of each weekday, Monday first, scaled to
   mean 1 (as ``model/demand.py`` expects: ``tickets_per_day`` is the mean over the week), each
-  weekday's count divided by how often that weekday occurs in the window;
+  weekday's count divided by how often that weekday occurs in the window (left at the default if
+  the window is shorter than a week);
 * ``customers.count`` — organisations that raised a ticket in the window (a lower bound: one
   that raised none is not in the export; ``--customers N`` gives the real count), and
   ``profile.tickets_per_customer_month`` = tickets per day x 365 / 12 / customers (consistent
@@ -56,6 +57,7 @@ PROG = "tiersim-import"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HANDOFF_BINS = ("0", "1", "2", "3+")
 MAX_DOMAINS = 64  # product.domains' upper bound (model/config.py)
+MIN_WEEKDAY_DAYS = 7  # a weekday profile needs every weekday in the window
 
 #: The export's fields, in the order a message lists them, with what each holds
 FIELDS = {
@@ -304,6 +306,9 @@ def read_export(path: Path, fmt: Format, overrides: dict[str, str] | None = None
     else:
         frame["assignee_stations"] = np.nan
     frame = frame[~negative.to_numpy()]
+    if frame.empty:
+        raise ExportError(f"{where}: no tickets left after dropping those solved before they "
+                          "were created")
     dup = frame["ticket_id"].duplicated(keep="last")
     if dup.any():
         notes.append(f"{int(dup.sum())} row(s) repeat an earlier ticket id; the last row of each "
@@ -418,6 +423,9 @@ def profile_yaml(t: Tickets, m: Measures, name: str, customers: int | None) -> s
                 "profile.tickets_per_customer_month"]
     if set_domains:
         measured.append("product.domains")
+    week = m.days >= MIN_WEEKDAY_DAYS
+    if not week:
+        measured.remove("demand.weekday_profile")
     lines += [
         "#",
         *_comment("Measured from the export: " + ", ".join(measured) + ", profile.observed.*."),
@@ -461,7 +469,9 @@ def profile_yaml(t: Tickets, m: Measures, name: str, customers: int | None) -> s
         "demand:",
         f"  tickets_per_day: {_num(m.tickets_per_day)}",
         f"  hourly_profile: {_list(m.hourly)}  # hour 0..23, mean 1",
-        f"  weekday_profile: {_list(m.weekday)}  # Monday..Sunday, mean 1",
+        (f"  weekday_profile: {_list(m.weekday)}  # Monday..Sunday, mean 1" if week else
+         f"  # weekday_profile: left at the default; the export covers {m.days} day(s), fewer "
+         f"than the {MIN_WEEKDAY_DAYS} it takes to see every weekday"),
         "customers:",
         f"  count: {n_customers}",
     ]
@@ -571,7 +581,11 @@ def main(argv: list[str] | None = None) -> None:
         fail(str(err))
     m = measure(tickets)
     text = profile_yaml(tickets, m, args.name, args.customers)
-    check_profile(text)
+    try:
+        check_profile(text)
+    except ValueError as err:  # ConfigError: e.g. --customers above the schema's range
+        fail("the profile would not pass tiersim's checks: "
+             + "; ".join(ln.strip(" -") for ln in str(err).splitlines()[1:] or [str(err)]))
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     unknown = "unknown (-1)"

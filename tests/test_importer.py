@@ -202,6 +202,8 @@ def test_the_profile_file_holds_the_figures_and_says_what_is_measured(tmp_path, 
     assert text.startswith("# @package _global_\n")
     data = yaml.safe_load(text)
     assert data["demand"]["tickets_per_day"] == 1.5  # 3 tickets over 2 days
+    assert "weekday_profile" not in data["demand"]  # 2 days: not every weekday seen
+    assert "weekday_profile: left at the default; the export covers 2 day(s)" in text
     assert data["customers"]["count"] == 2 and data["product"]["domains"] == 2
     assert data["profile"]["tickets_per_customer_month"] == pytest.approx(1.5 * 365 / 12 / 2,
                                                                           abs=1e-4)
@@ -216,6 +218,9 @@ def test_the_profile_file_holds_the_figures_and_says_what_is_measured(tmp_path, 
     code, _, err = run_main([str(src), "--format", "generic", "--name", "tiny",
                              "--out", str(tmp_path / "conf")], capsys)
     assert code == 2 and "exists; --force" in err
+    code, _, err = run_main([str(src), "--format", "generic", "--name", "tiny", "--force",
+                             "--customers", "20000000", "--out", str(path)], capsys)
+    assert code == 2 and "customers.count = 20000000" in err and len(err.splitlines()) == 1, err
     code, _, err = run_main([str(src), "--format", "generic", "--name", "tiny", "--force",
                              "--customers", "40", "--out", str(path)], capsys)
     assert code == 0, err
