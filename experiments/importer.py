@@ -145,6 +145,7 @@ class Tickets:
     handoffs_from: str | None  # the column hand-offs came from, or None (unknown)
     reopens_from: str | None
     notes: list[str]  # non-fatal oddities, one sentence each
+    has_times: bool = True  # the creation times have a time of day (not dates alone)
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -168,7 +169,6 @@ def parse_times(values: pd.Series, column: str, where: str, date_format: str | N
     durations. Raises :class:`ExportError` naming the column, the first bad row and its value."""
     text = values.fillna("").astype(str).str.strip()
     blank = text.eq("")
-    local = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     offset_h = pd.Series(0.0, index=values.index)
     if date_format is not None:
         parsed = pd.to_datetime(text.where(~blank), format=date_format, errors="coerce")
@@ -200,7 +200,6 @@ def parse_times(values: pd.Series, column: str, where: str, date_format: str | N
                               "not a valid date-time")
         off = parts[2].fillna("").str.replace(":", "", regex=False)
         signed = off.str.match(r"^[+-]\d{4}$")
-        offset_h = pd.Series(0.0, index=values.index)
         if signed.any():
             sign = np.where(off[signed].str[0] == "-", -1.0, 1.0)
             offset_h[signed] = sign * (off[signed].str[1:3].astype(float)
@@ -261,6 +260,10 @@ def read_export(path: Path, fmt: Format, overrides: dict[str, str] | None = None
         i = int(np.flatnonzero(blank_id.to_numpy())[0])
         raise ExportError(f"{where}: column {cols['ticket_id']!r}, row {_row(i)}: no ticket id")
     created_local, created = parse_times(raw[cols["created"]], cols["created"], where, date_format)
+    has_times = not (created_local.dt.normalize() == created_local).all()
+    if not has_times:
+        notes.append(f"column {cols['created']!r} holds dates without a time of day: "
+                     "demand.hourly_profile is left at the default")
     if created.isna().any():
         i = int(np.flatnonzero(created.isna().to_numpy())[0])
         raise ExportError(f"{where}: column {cols['created']!r}, row {_row(i)}: no creation time")
@@ -315,7 +318,7 @@ def read_export(path: Path, fmt: Format, overrides: dict[str, str] | None = None
                      "ticket was kept")
         frame = frame[~dup.to_numpy()]
     return Tickets(frame.reset_index(drop=True), path, fmt, len(raw), handoffs_from,
-                   reopens_from, notes)
+                   reopens_from, notes, has_times)
 
 
 # ---- the profile's figures ------------------------------------------------------------------------
@@ -426,6 +429,9 @@ def profile_yaml(t: Tickets, m: Measures, name: str, customers: int | None) -> s
     week = m.days >= MIN_WEEKDAY_DAYS
     if not week:
         measured.remove("demand.weekday_profile")
+    hours = t.has_times
+    if not hours:
+        measured.remove("demand.hourly_profile")
     lines += [
         "#",
         *_comment("Measured from the export: " + ", ".join(measured) + ", profile.observed.*."),
@@ -468,7 +474,8 @@ def profile_yaml(t: Tickets, m: Measures, name: str, customers: int | None) -> s
     lines += [
         "demand:",
         f"  tickets_per_day: {_num(m.tickets_per_day)}",
-        f"  hourly_profile: {_list(m.hourly)}  # hour 0..23, mean 1",
+        (f"  hourly_profile: {_list(m.hourly)}  # hour 0..23, mean 1" if hours else
+         "  # hourly_profile: left at the default (no times of day in the export)"),
         (f"  weekday_profile: {_list(m.weekday)}  # Monday..Sunday, mean 1" if week else
          f"  # weekday_profile: left at the default; the export covers {m.days} day(s), fewer "
          f"than the {MIN_WEEKDAY_DAYS} it takes to see every weekday"),

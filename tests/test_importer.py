@@ -181,6 +181,16 @@ def test_offsets_count_for_durations_and_wall_clock_for_arrival_hours(tmp_path):
     assert t.frame["created_local"].dt.hour.tolist() == [9, 23]
 
 
+def test_dates_without_times_leave_the_hourly_profile_at_the_default(tmp_path, capsys):
+    rows = [(i, f"2026-01-{d:02d}", "", "A", "o", 0, 0) for i, d in enumerate(range(5, 19))]
+    code, out, err = run_main([str(write(tmp_path, _generic(rows))), "--format", "generic",
+                               "--name", "d", "--out", str(tmp_path / "d.yaml")], capsys)
+    assert code == 0, err
+    data = yaml.safe_load((tmp_path / "d.yaml").read_text())
+    assert "hourly_profile" not in data["demand"] and "weekday_profile" in data["demand"]
+    assert "holds dates without a time of day" in out
+
+
 def test_a_date_format_of_ones_own(tmp_path):
     rows = [(1, "05/01/2026 09:00", "05/01/2026 11:30", "A", "o", 0, 0)]
     t = read_export(write(tmp_path, _generic(rows)), FORMATS["generic"], date_format="%d/%m/%Y %H:%M")
