@@ -938,6 +938,10 @@ class ObservedConfig:
     reopen_share: float = _f(-1.0, range=(-1.0, 1.0), src="export: tickets reopened at least once")
     resolution_hours_median: float = _f(-1.0, range=(-1.0, None),
                                         src="export: median created -> solved, calendar hours")
+    resolution_hours_median_by_handoffs: list[float] = _f(
+        [], range=(-1.0, None),
+        src="export: median created -> solved (calendar hours) of the solved tickets with 0, 1, "
+            "2 and 3 or more hand-offs; -1 where there are none; empty = unknown")
     tickets: int = _f(0, range=(0, None), src="export: tickets read")
     source: str = _f("", src="export file and format the figures came from")
 

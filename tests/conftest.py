@@ -79,6 +79,7 @@ TIERS = {
     "test_ranges.py": "unit",
     "test_sensitivity.py": "unit",  # the command-line and sweep tests: e2e (TIER_OVERRIDES)
     "test_overrides.py": "unit",
+    "test_importer.py": "unit",  # the synthetic exports and the round trip: model; the CLI: e2e
     # model
     "test_regression.py": "model",
     "test_repro.py": "model",
@@ -115,6 +116,11 @@ TIER_OVERRIDES = {
     **{f"test_sensitivity.py::{t}": "e2e" for t in (
         "test_bad_options_are_one_line_and_exit_2", "test_the_quick_plan_is_labelled_and_sized",
         "test_a_tiny_analysis_of_real_runs_end_to_end")},
+    # tiersim-import: the shipped exports are the script's (one short run), the round trip (12
+    # short runs); the module's entry point in a subprocess
+    "test_importer.py::test_the_shipped_exports_are_what_the_script_makes": "model",
+    "test_importer.py::test_round_trip_export_profile_run_matches_the_export": "model",
+    "test_importer.py::test_the_module_entry_point_exits_2_with_one_line": "e2e",
     # long runs (400-800 days each) of the pay rule: validation, to keep make check fast
     "test_rulebook.py::test_nobody_gets_more_raises_than_completed_years_in_the_run": "validation",
     "test_rulebook.py::test_after_a_year_an_l1_and_a_generalist_get_the_same_raise": "validation",
