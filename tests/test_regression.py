@@ -11,7 +11,9 @@ on purpose with
 
     TIERSIM_UPDATE_BASELINE=1 .venv/bin/python -m pytest tests/test_regression.py
 
-and commit the new JSON with the change (its diff shows which KPIs moved).
+and commit the new JSON with the change (its diff shows which KPIs moved). A change of the tiered
+design's output also changes the synthetic helpdesk exports made from a tiered run: remake them
+with ``python -m experiments.tools.synth_exports`` (tests/test_importer.py checks they match).
 """
 
 from __future__ import annotations
