@@ -68,8 +68,8 @@ FLOW_KPIS = [
     ("pingpong_share", "ping-pong tickets", "share"),
     ("engineering_return_share", "back from engineering", "share"),
     ("reopen_share", "reopened tickets", "share"),
-    ("unresolved_closes_share", "closed, not solved (near miss)", "share"),
-    ("backups_per_ticket", "pieces taken by another pod", "n"),
+    ("unresolved_closes_share", "near-miss closes", "share"),
+    ("backups_per_ticket", "backup pieces per ticket", "n"),
     ("staff_hours_per_ticket", "staff hours per ticket", "h"),
 ]
 # secondary money columns; cost_per_outcome is the old ticket-denominated figure: it counts
