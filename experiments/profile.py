@@ -339,11 +339,14 @@ def switch_line(row, config: Config) -> str:
         show = _money
         how = (f"each run re-priced exactly: the pay booked under that wage scales with it "
                f"(the wage before the x{loading:g} loading; raises and hiring cost follow)")
+        if role == "l1":
+            how += ("; searched up to L2's wage at most, above which a promoted L1 would keep "
+                    "the L1 pay")
     head = f"- **{name[0].upper()}{name[1:]}** (today {show(row.today)}): "
     if pd.isna(row.switch):
         return (f"{head}no switch between {show(row.range_low)} and {show(row.range_high)}: "
-                f"**{row.ahead_at_low}** stays ahead on the headline over that whole range; "
-                f"{how}.")
+                f"**{row.ahead_at_low}** stays ahead on the headline (on average over the seeds) "
+                f"over that whole range; {how}.")
     if (row.ahead_at_low, row.ahead_at_high) == ("generalist", "tiered"):
         lead = "generalists stop paying off if it exceeds"
     elif (row.ahead_at_low, row.ahead_at_high) == ("tiered", "generalist"):
@@ -419,10 +422,12 @@ def answer_text(runs: pd.DataFrame, tab: pd.DataFrame, switches: pd.DataFrame, c
     head = rows.get("total_cost_per_customer_year")
     if head is not None and pd.notna(head.diff_mean):
         n = config.customers.count
-        out += ["", f"For your {n:,} customers, {_money(head.diff_mean)} per customer-year is "
-                f"about **{_money(head.diff_mean * n)} a year** in favour of "
-                f"{'generalist' if head.diff_mean < 0 else 'tiered'} (at today's customer "
-                "count; the model's customers also leave and join)."]
+        ci = ("" if pd.isna(head.ci95_low) else
+              f" (95 % interval {_usd(head.ci95_low * n, True)} to "
+              f"{_usd(head.ci95_high * n, True)})")
+        out += ["", f"For your {n:,} customers, generalist - tiered comes to about "
+                f"**{_usd(head.diff_mean * n, True)} a year**{ci} (at today's customer count; "
+                "the model's customers also leave and join)."]
     out += ["", "Each difference is the mean over seeds of generalist - tiered on the same seed; "
             "the 95 % interval is a Student t-interval over the seeds. \"Cannot tell them "
             "apart\" means the interval includes zero: more seeds (`profile.seeds`) may or may "
