@@ -362,7 +362,9 @@ def switch_line(row, config: Config) -> str:
         interval = f" (95 % interval {low} to {high})"
     many = (f" The gap crosses zero {row.crossings} times over the range." if row.crossings > 1
             else "")
-    return f"{head}{lead} **{show(row.switch)}**{interval}; {how}.{many}"
+    loaded = ("" if p == "economics.customer_lifetime_months" else
+              f", {_money(row.switch * loading)} loaded")
+    return f"{head}{lead} **{show(row.switch)}**{loaded}{interval}; {how}.{many}"
 
 
 def observed_lines(runs: pd.DataFrame, config: Config) -> list[str]:
