@@ -40,6 +40,8 @@ def register() -> None:
     ConfigStore.instance().store(name="base_config", node=Config)
     if not OmegaConf.has_resolver("tiersim_root"):
         OmegaConf.register_new_resolver("tiersim_root", lambda: str(ROOT))
+    if not OmegaConf.has_resolver("tiersim_run_name"):  # hydra.run.dir (conf/config.yaml)
+        OmegaConf.register_new_resolver("tiersim_run_name", run_dir_name)
     if not OmegaConf.has_resolver("tiersim_help"):  # tiersim --help (conf/config.yaml)
         OmegaConf.register_new_resolver("tiersim_help", _help_template)
 
@@ -60,6 +62,20 @@ def to_config(cfg: DictConfig) -> Config:
         key = getattr(err, "full_key", None) or "?"
         raise ConfigError(f"invalid configuration:\n  - {key}: {str(err).splitlines()[0]}") from None
     return check_pods(validate(apply_design_row(obj)))
+
+
+def injected_failure(seed: int) -> None:
+    """Raise for the seeds listed in ``TIERSIM_TEST_FAIL_SEEDS`` (tests of failure handling in
+    ``tiersim`` runs, sweeps and profiles; never set it otherwise)."""
+    listed = os.environ.get("TIERSIM_TEST_FAIL_SEEDS", "")
+    if str(seed) in {s.strip() for s in listed.split(",")}:
+        raise RuntimeError(f"injected failure for seed {seed} (TIERSIM_TEST_FAIL_SEEDS)")
+
+
+def run_dir_name(design: str, seed: int, profile: str) -> str:
+    """The last part of a ``tiersim`` run directory (``${tiersim_run_name:...}`` in
+    conf/config.yaml): ``profile_<name>`` for a profile, else ``<design>_seed<seed>``."""
+    return f"profile_{profile}" if profile else f"{design}_seed{seed}"
 
 
 def fail(err: Exception, code: int = 2) -> None:
@@ -289,7 +305,8 @@ def compose(overrides: list[str], config_dir: str | None = None, multirun: bool 
         CONFIG_NAME, list(overrides), RunMode.MULTIRUN if multirun else RunMode.RUN)
 
 
-def _app_config(cfg: DictConfig) -> DictConfig:
+def app_config(cfg: DictConfig) -> DictConfig:
+    """``cfg`` without its ``hydra`` node (what :func:`to_config` converts)."""
     plain = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"])
     return plain
 
@@ -335,7 +352,7 @@ def preflight(argv: list[str]) -> tuple[argparse.Namespace, DictConfig | None]:
         return args, cfg
     if not args.multirun:
         try:
-            to_config(_app_config(cfg))
+            to_config(app_config(cfg))
         except (ConfigError, ValueError) as err:
             config_error(_problems_of(err))
         return args, cfg
@@ -349,7 +366,7 @@ def preflight(argv: list[str]) -> tuple[argparse.Namespace, DictConfig | None]:
     first: list[str] | None = None
     for cell in cells:
         try:
-            to_config(_app_config(compose(list(cell), args.config_dir, False, searchpath)))
+            to_config(app_config(compose(list(cell), args.config_dir, False, searchpath)))
             return args, cfg  # at least one configuration of the sweep runs
         except (ConfigError, ValueError) as err:
             first = first or _problems_of(err)
@@ -411,6 +428,7 @@ def sweep_dir_override(argv: list[str], cfg: DictConfig) -> str | None:
     return f"hydra.sweep.dir='${{tiersim_root:}}/outputs/sweeps/{name}'"
 
 
-__all__ = ["CONF_DIR", "ROOT", "ConfigError", "DayProgress", "check_overrides", "compose",
-           "config_error", "fail", "override_problems", "preflight", "register",
+__all__ = ["CONF_DIR", "ROOT", "ConfigError", "DayProgress", "app_config", "check_overrides",
+           "compose",
+           "config_error", "fail", "injected_failure", "override_problems", "run_dir_name", "preflight", "register",
            "sweep_dir_name", "sweep_dir_override", "to_config"]

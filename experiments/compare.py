@@ -117,14 +117,16 @@ READ_ON = (
 
 
 def paired_table(runs: pd.DataFrame, precision: float = PRECISION,
-                 n_resamples: int = N_RESAMPLES, method: str = "t") -> pd.DataFrame:
-    """One row per KPI: each design's mean over seeds, the mean paired difference generalist -
-    tiered with its 95 % interval (``method``: ``t`` or ``bootstrap``; NaN with one seed) and
-    the seeds needed for ±``precision`` of the tiered mean. ``interval`` names the interval
-    (``ONE_SEED`` when there is none)."""
+                 n_resamples: int = N_RESAMPLES, method: str = "t",
+                 kpis: Sequence[tuple[str, str, str]] = KPIS) -> pd.DataFrame:
+    """One row per KPI of ``kpis`` (summary key, label, unit) the runs have: each design's mean
+    over seeds, the mean paired difference generalist - tiered with its 95 % interval
+    (``method``: ``t`` or ``bootstrap``; NaN with one seed) and the seeds needed for
+    ±``precision`` of the tiered mean. ``interval`` names the interval (``ONE_SEED`` when there
+    is none)."""
     rows = []
     wide = runs.pivot(index="seed", columns="design")
-    for key, label, unit in KPIS:
+    for key, label, unit in kpis:
         if key not in runs:
             continue
         a, b = wide[key]["tiered"].astype(float), wide[key]["generalist"].astype(float)

@@ -15,15 +15,20 @@ experiment and the overrides (:func:`experiments.cli.sweep_dir_name`), so that t
 never share one and a rerun finds its own. ``experiment=validation`` logs Erlang C beside the
 run (:func:`erlang_c_reference`).
 
+With a profile (``tiersim profile=<name>``, ``profile.name`` set, not ``-m``), the run is
+handed over to :func:`experiments.profile.run_profile`: both designs on paired seeds for a
+support leader's own org, and ``answer.md`` in the run directory
+(``outputs/runs/<date>/<time>_profile_<name>/``).
+
 Test hook: ``TIERSIM_TEST_FAIL_SEEDS=3,5`` makes the runs with those seeds raise inside the
-simulation step (to test failure handling across launchers; never set it otherwise).
+simulation step (to test failure handling across launchers; never set it otherwise;
+:func:`experiments.cli.injected_failure`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import sys
 import traceback
@@ -34,11 +39,12 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments import callbacks
+from experiments import callbacks, profile
 from experiments.cli import (
     CONF_DIR,
     DayProgress,
     fail,
+    injected_failure,
     preflight,
     register,
     sweep_dir_override,
@@ -65,13 +71,6 @@ def _already_done(run_dir: Path, chash: str) -> bool:
         return json.loads(s.read_text()).get("config_hash") == chash
     except (OSError, ValueError):
         return False
-
-
-def _test_hook(seed: int) -> None:
-    """Raise for the seeds listed in ``TIERSIM_TEST_FAIL_SEEDS`` (tests of failure handling)."""
-    listed = os.environ.get("TIERSIM_TEST_FAIL_SEEDS", "")
-    if str(seed) in {s.strip() for s in listed.split(",")}:
-        raise RuntimeError(f"injected failure for seed {seed} (TIERSIM_TEST_FAIL_SEEDS)")
 
 
 def erlang_c_reference(config: Config, summary: dict) -> str | None:
@@ -122,7 +121,7 @@ def run_one(cfg: DictConfig) -> dict | None:
     (run_dir / "summary.json").unlink(missing_ok=True)
     label = f"{config.org.design} seed {config.seed}"
     try:
-        _test_hook(config.seed)
+        injected_failure(config.seed)
         _, summary, tables = simulate(config, DayProgress(label, config.sim.progress))
     except Exception:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -152,6 +151,9 @@ warnings.filterwarnings("ignore", message=r"(?s).*is validated against ConfigSto
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
 def _main(cfg: DictConfig) -> dict | None:
+    if cfg.profile.name and HydraConfig.get().mode.name != "MULTIRUN":
+        profile.run_profile(cfg)  # tiersim profile=<name>: both designs and answer.md
+        return None
     return run_one(cfg)
 
 
@@ -172,7 +174,7 @@ def main() -> None:
     except KeyboardInterrupt:  # finished runs are on disk; a sweep writes its table at exit
         print("tiersim: interrupted", file=sys.stderr)
         sys.exit(130)
-    sys.exit(1 if callbacks.failed_runs() else 0)
+    sys.exit(1 if callbacks.failed_runs() or profile.failed() else 0)
 
 
 if __name__ == "__main__":

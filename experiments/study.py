@@ -29,9 +29,11 @@ from typing import Any
 import pandas as pd
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from joblib import Parallel, delayed
 
-from experiments.cli import CONF_DIR, register, to_config
+from experiments.cli import CONF_DIR, app_config, register, to_config
+from experiments.cli import compose as load_config
 from model.config import Config
 from model.simulate import simulate
 
@@ -55,8 +57,11 @@ def compose(overrides: Sequence[str] = (), experiment: str | None = None) -> Con
     that is not one of those presets would not compose.
     """
     register()
-    with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        cfg = to_config(hydra_compose("config", overrides=list(overrides)))
+    if GlobalHydra.instance().is_initialized():  # inside a running Hydra app (tiersim profile=)
+        cfg = to_config(app_config(load_config(list(overrides))))
+    else:
+        with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
+            cfg = to_config(hydra_compose("config", overrides=list(overrides)))
     if experiment is not None:
         cfg.experiment = experiment
     return cfg

@@ -107,6 +107,14 @@ class Talent(Mechanism):
         self.exits_by_role = dict.fromkeys(Role, 0)
         self.cost_salary = 0.0  # cumulative loaded salary paid
         self.cost_hiring = 0.0  # cumulative replacement cost of hires
+        # the same costs by the wage each is proportional to (``pay_rate``: the role whose
+        # workforce.salary value set the person's pay), over the run and before the measured
+        # window: salaries change only costs, so a caller can price another salary exactly
+        # (experiments/profile.py); not an output of the run
+        self.pay_rate: dict[int, Role] = {}
+        self.cost_by_rate = dict.fromkeys(Role, 0.0)
+        self.cost_by_rate_before_window = dict.fromkeys(Role, 0.0)
+        self.warmup_days = cfg.sim.warmup_days
         self.exit_hooks: list = []  # the run's staff_exit hooks (install)
         self.keep_seat: list = []  # the run's keep_seat hooks (install)
         for person in model.staff:
@@ -116,6 +124,7 @@ class Talent(Mechanism):
             person.last_promotion_day = person.hired_day
             # the role's salary whatever the drawn tenure: no raise is backdated before day 0
             person.salary = self.role_salary(person.role)
+            self.pay_rate[person.unique_id] = person.role
 
     def install(self, hooks: Hooks) -> None:
         """Learning on each piece of work; the exit and keep-seat hooks it fires and asks."""
@@ -216,9 +225,13 @@ class Talent(Mechanism):
                 p.raises = due
 
     def _pay(self, model) -> None:
+        if model.day == self.warmup_days:  # the cumulative costs before the measured window
+            self.cost_by_rate_before_window = dict(self.cost_by_rate)
         payroll = sum(p.salary for p in model.active_staff)
         payroll += sum(p.salary for _, p, _ in self.onboarding)
         self.cost_salary += payroll / 365.0
+        for p in (*model.active_staff, *(q for _, q, _ in self.onboarding)):
+            self.cost_by_rate[self.pay_rate.get(p.unique_id, p.role)] += p.salary / 365.0
 
     # --- attrition --------------------------------------------------------------------------
     def quit_hazard(self, p: SupportStaff, day: int) -> float:
@@ -333,7 +346,10 @@ class Talent(Mechanism):
         best = max(ok, key=lambda p: (p.mean_proficiency(), -p.unique_id))
         best.prev_desk = best.home_desk
         best.role, best.home_desk = Role.L2, l2_desk
-        best.salary = max(best.salary, self.role_salary(Role.L2, best.raises))
+        l2_pay = self.role_salary(Role.L2, best.raises)
+        if l2_pay >= best.salary:
+            self.pay_rate[best.unique_id] = Role.L2
+        best.salary = max(best.salary, l2_pay)
         best.tau = self.lc.tau_complex
         best.promotions += 1
         best.last_promotion_day = day
@@ -395,6 +411,8 @@ class Talent(Mechanism):
         self.vacancies[role] -= 1
         self.counts["hires"] += 1
         self.cost_hiring += h.replacement_cost_months * p.salary / 12.0
+        self.pay_rate[p.unique_id] = role
+        self.cost_by_rate[role] += h.replacement_cost_months * p.salary / 12.0
         weeks = getattr(h.onboarding_weeks, role.value)
         floor_day = day + int(round(weeks * 7))
         p.mentor = self._mentor_for(desk, floor_day)

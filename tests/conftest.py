@@ -94,6 +94,7 @@ TIERS = {
     "test_outcomes.py": "model",
     "test_world.py": "model",
     "test_eventlog.py": "model",
+    "test_profile.py": "model",  # its arithmetic: unit, the command: e2e (TIER_OVERRIDES)
     # validation
     "test_theory.py": "validation",
     "test_directional.py": "validation",
@@ -110,6 +111,15 @@ TIERS = {
 }
 #: ``file::test`` -> tier, where a file mixes tiers (parametrised tests: the function's name)
 TIER_OVERRIDES = {
+    # tiersim profile=<name>: the switching-value arithmetic on constructed tables; the command
+    **{f"test_profile.py::{t}": "unit" for t in (
+        "test_salary_gap_is_the_run_repriced_exactly",
+        "test_switching_values_on_a_constructed_table",
+        "test_no_switch_in_range_and_the_cost_check", "test_the_band_reaches_the_end_of_the_range",
+        "test_lifetime_gaps_use_the_value_factor")},
+    **{f"test_profile.py::{t}": "e2e" for t in (
+        "test_tiersim_profile_example_writes_an_answer",
+        "test_a_failed_run_keeps_the_others_and_exits_1")},
     # make run end to end in a smoke size (the rest of the file: options, numbers, the verdict)
     "test_compare.py::test_make_run_ends_with_a_verdict_consistent_with_its_table": "e2e",
     "test_compare.py::test_one_seed_run_says_na_not_nan": "e2e",

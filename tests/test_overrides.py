@@ -17,8 +17,8 @@ import yaml
 from experiments import cli_help, pooling
 from experiments import report as R
 from experiments.cli import (
-    _app_config,
     _hydra_message,
+    app_config,
     compose,
     override_problems,
     preflight,
@@ -262,14 +262,14 @@ def test_help_template_is_a_valid_hydra_template():
 
 # ---- experiment=validation: Erlang C beside the run -------------------------------------------
 def test_validation_reports_erlang_c():
-    config = to_config(_app_config(compose(["experiment=validation"])))
+    config = to_config(app_config(compose(["experiment=validation"])))
     line = erlang_c_reference(config, {"p_wait": 0.45, "mean_wait_h": 0.0223})
     assert line == ("Erlang C for M/M/12 (lambda = 100/h, mu = 10/h): p_wait 0.4494 "
                     "(this run 0.4500), mean_wait_h 0.02247 (this run 0.02230)")
-    overloaded = to_config(_app_config(compose(["experiment=validation", "org.pods.size=9"])))
+    overloaded = to_config(app_config(compose(["experiment=validation", "org.pods.size=9"])))
     assert "no steady state" in erlang_c_reference(overloaded, {})
-    assert erlang_c_reference(to_config(_app_config(compose([]))), {}) is None
-    changed = to_config(_app_config(compose(["experiment=validation",
+    assert erlang_c_reference(to_config(app_config(compose([]))), {}) is None
+    changed = to_config(app_config(compose(["experiment=validation",
                                              "product.service=lognormal"])))
     assert erlang_c_reference(changed, {}) is None
 
