@@ -37,7 +37,7 @@ import pytest
 import yaml
 
 from experiments import importer
-from experiments.cli import _app_config, compose, to_config
+from experiments.cli import app_config, compose, to_config
 from experiments.importer import FORMATS, main, measure, read_export
 from experiments.tools import synth_exports
 from model.simulate import simulate
@@ -340,7 +340,7 @@ def _reruns(config_dir: Path, name: str) -> dict[str, float]:
     out = {"tickets_per_day": [], "handoffs_mean": [], "reopen_share": []}
     days = 120 - 30
     for seed in SEEDS:
-        cfg = to_config(_app_config(compose([f"profile={name}", *RUN, f"seed={seed}"],
+        cfg = to_config(app_config(compose([f"profile={name}", *RUN, f"seed={seed}"],
                                             config_dir=str(config_dir))))
         assert cfg.profile.name == name and cfg.org.design == "tiered"
         _, s, _ = simulate(cfg)
