@@ -1,6 +1,6 @@
 """Shared fixes of correlated problems (``mechanisms.shared_fixes``; built only with
 ``mechanisms.correlated_problems``): solving one of a group of tickets with the same root cause
-helps with the others. docs/ODD.md section 7.19 states the rules with their sources.
+helps with the others. docs/ODD.md section 7.18 ("Shared fixes") states the rules.
 
 A *root-cause group* is a ticket whose links fired and the correlated tickets it caused at linked
 customers (:class:`model.customer_graph.CorrelatedProblems` numbers them; ``ticket.group``, -1

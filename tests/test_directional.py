@@ -202,7 +202,7 @@ def shared_fix_runs():
 
 @pytest.mark.parametrize("design", ["tiered", "generalist"])
 def test_shared_fixes_reuse_answers_and_prevent_tickets(shared_fix_runs, design):
-    """Shared fixes of correlated problems (docs/ODD.md section 7.19), problem_correlation 0.3:
+    """Shared fixes of correlated problems (docs/ODD.md section 7.18), problem_correlation 0.3:
     switched on, solutions are reused and linked customers are reached before they write in, so
     on every paired seed fewer tickets reach support and a resolved ticket takes fewer staff
     hours; switched off, neither happens (measured, 150 days: tickets 11389 -> 11158 tiered,
