@@ -19,6 +19,12 @@ else from a pending list merged into the arrivals of the day it falls on. Its ot
 Correlated tickets do not trigger further ones (no cascades), and are dropped if the neighbour is
 no longer a customer on the day they arrive.
 
+**Root-cause groups.** A kept ticket whose links fired and the correlated tickets it caused share
+a group number (``Ticket.group``; -1 for every other ticket), given in the order drawn and taking
+no draw; the injector appends it to the day's columns. Correlated tickets due on a later day wait
+in a pending list, by group (:meth:`CorrelatedProblems.pending_of`); shared fixes
+(model/shared_fixes.py) may cancel one before it arrives (:meth:`CorrelatedProblems.cancel`).
+
 **Common random numbers.** Every draw comes from the ``correlated`` stream, and the number of
 draws never depends on the org design: one uniform per link of every *drawn* ticket (before the
 demand filters), then the properties of every link that fired, whatever the filters decided. So
