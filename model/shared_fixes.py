@@ -25,9 +25,8 @@ for a ticket in no group). Two rules, the same for every desk of every design:
   the contact costs ``contact_minutes`` of the resolver's time, added to the resolving piece.
   Each counts one ``proactive_contacts``.
 
-A linked customer whose ticket is due the same day as it was drawn has written in before anyone
-can reach them (the day's tickets are drawn at its start): proactive contacts reach only tickets
-due on a later day. A group's solution is forgotten :data:`MEMORY_DAYS` after its last solve.
+Timing: a day's correlated tickets are merged into its arrivals at its start, so a contact
+reaches a linked customer only before the midnight that begins the day their ticket is due. A group's solution is forgotten :data:`MEMORY_DAYS` after its last solve.
 """
 
 from __future__ import annotations
