@@ -53,7 +53,7 @@ MAIN_KEYS: dict[str, str] = {
     "economics.customer_lifetime_months": "months of revenue a customer who leaves takes along",
 }
 MECHANISMS = ("handoff_overhead", "reopen", "learning", "attrition", "promotion", "hiring",
-              "planning", "feedback", "customers", "correlated_problems")
+              "planning", "feedback", "customers", "correlated_problems", "shared_fixes")
 
 
 def _defaults() -> dict[str, Any]:

@@ -71,6 +71,8 @@ FLOW_KPIS = [
     ("unresolved_closes_share", "near-miss closes", "share"),
     ("backups_per_ticket", "backup pieces per ticket", "n"),
     ("staff_hours_per_ticket", "staff hours per ticket", "h"),
+    ("reused_solutions", "shared answers reused", "n"),
+    ("proactive_contacts", "customers reached first", "n"),
 ]
 # secondary money columns; cost_per_outcome is the old ticket-denominated figure: it counts
 # prevented tickets against the design that prevents them and grows with the horizon (no verdict)

@@ -336,6 +336,38 @@ class CustomerGrowthConfig:
 
 
 @dataclass
+class SharedFixesConfig:
+    """Shared fixes of correlated problems (``mechanisms.shared_fixes``, model/shared_fixes.py):
+    a root cause solved once is reused by whoever can ask the solver, and a resolver who knows a
+    linked customer may reach them before their ticket arrives. One rule for every desk."""
+
+    reuse_factor: float = _f(0.3, range=(0.0, 1.0),
+                             src="[A] work of resolving a ticket whose root cause the person "
+                                 "can reuse (they solved it, or a note at their desk says how) / "
+                                 "full work; below org.l1.script_time_factor (0.5): the answer "
+                                 "to this very root cause, not a general script",
+                             plausible=(0.15, 0.6),
+                             why="[A] half to double; a known answer saves 40-85 % of the work")
+    note_p: float = _f(0.5, range=(0.0, 1.0),
+                       src="[A] the solver writes the solution into their desk's shared notes "
+                           "(the desk's colleagues can reuse it; the solver always can)",
+                       plausible=(0.2, 0.8), why="[A] from rarely to as a habit")
+    recognise_p: float = _f(0.5, range=(0.0, 1.0),
+                            src="[A] a resolver who knows a linked customer fully (its named "
+                                "owner) sees that the problem will hit them too and reaches "
+                                "them; scaled by how well the resolver knows the customer",
+                            plausible=(0.25, 0.9), why="[A] half to nearly always")
+    account_team_knowledge: float = _f(0.5, range=(0.0, 1.0),
+                                       src="[A] how well a member of the pod that owns an "
+                                           "account knows it, relative to its named owner (1)",
+                                       plausible=(0.25, 0.75), why="[A] half to 1.5 times")
+    contact_minutes: float = _f(10.0, range=(0.0, None),
+                                src="[A] staff time to reach one linked customer with the fix "
+                                    "(a short e-mail or call), added to the resolving piece",
+                                plausible=(5.0, 20.0), why="[A] half to double")
+
+
+@dataclass
 class CustomersConfig:
     """Customer population; loyalty (``mechanisms.customers``) and correlated problems
     (``mechanisms.correlated_problems``) on the customer graph (model/correlated.py)."""
@@ -368,6 +400,7 @@ class CustomersConfig:
                                    plausible=(0.5, 0.7),
                                    why="[A] +-0.1")
     graph: CustomerGraphConfig = field(default_factory=CustomerGraphConfig)
+    shared_fixes: SharedFixesConfig = field(default_factory=SharedFixesConfig)
     goodwill: GoodwillConfig = field(default_factory=GoodwillConfig)
     relationships: RelationshipConfig = field(default_factory=RelationshipConfig)
     growth: CustomerGrowthConfig = field(default_factory=CustomerGrowthConfig)
@@ -914,6 +947,10 @@ class MechanismsConfig:
     feedback: bool = _f(True)
     customers: bool = _f(True)
     correlated_problems: bool = _f(True)
+    shared_fixes: bool = _f(True, src="solving one of a group of correlated problems helps with "
+                                      "the others: the answer is reused and linked customers "
+                                      "may be reached before they write in (with "
+                                      "mechanisms.correlated_problems)")
 
 
 @dataclass

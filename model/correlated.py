@@ -14,6 +14,7 @@ class Correlated(Mechanism):
     """Adds the tickets that today's tickets cause at linked customers."""
 
     switch = "correlated_problems"
+    name = "correlated"  # shared fixes (built after it) reach the pending tickets
 
     def __init__(self, model) -> None:
         super().__init__(model)

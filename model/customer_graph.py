@@ -19,6 +19,12 @@ else from a pending list merged into the arrivals of the day it falls on. Its ot
 Correlated tickets do not trigger further ones (no cascades), and are dropped if the neighbour is
 no longer a customer on the day they arrive.
 
+**Root-cause groups.** A kept ticket whose links fired and the correlated tickets it caused share
+a group number (``Ticket.group``; -1 for every other ticket), given in the order drawn and taking
+no draw; the injector appends it to the day's columns. Correlated tickets due on a later day wait
+in a pending list, by group (:meth:`CorrelatedProblems.pending_of`); shared fixes
+(model/shared_fixes.py) may cancel one before it arrives (:meth:`CorrelatedProblems.cancel`).
+
 **Common random numbers.** Every draw comes from the ``correlated`` stream, and the number of
 draws never depends on the org design: one uniform per link of every *drawn* ticket (before the
 demand filters), then the properties of every link that fired, whatever the filters decided. So
@@ -38,6 +44,9 @@ import numpy as np
 from model.config import CustomerGraphConfig
 
 AGENCY, SIMILAR = "agency", "similar"
+#: columns of a pending correlated ticket: Ticket's arguments after the id, less ``created_h``,
+#: plus its root-cause group
+N_COLS = 10
 
 
 def build_customer_graph(customers: list, g: CustomerGraphConfig, gen: np.random.Generator
@@ -121,12 +130,27 @@ class CorrelatedProblems:
         self.nbrs, self.agency = nbrs, agency
         self.deg = np.array([len(x) for x in nbrs], dtype=np.int64)
         self.pending_t = np.empty(0)  # correlated tickets not yet due: times and columns
-        self.pending_cols: tuple = tuple([] for _ in range(9))
+        self.pending_cols: tuple = tuple([] for _ in range(N_COLS))
         self.today = 0  # correlated tickets merged today
+        self.next_group = 0  # root-cause groups numbered in the order they are drawn
+        # group -> customers whose correlated ticket of the group is pending (due on a later day)
+        self.by_group: dict[int, list] = {}
+        self.cancelled: set[tuple[int, int]] = set()  # (group, customer id) reached before due
+        self.prevented = 0  # pending tickets cancelled so far
 
     def inject(self, day: int, raw: tuple, keep, times: np.ndarray, cols: tuple) -> tuple:
-        """Demand injector: draw the tickets today's tickets cause; merge those due today."""
-        new_t, new_cols = self._draw(raw, keep, times)
+        """Demand injector: draw the tickets today's tickets cause; merge those due today.
+        The day's columns gain a last one, each ticket's root-cause group (-1: none)."""
+        new_t, new_cols, groups = self._draw(raw, keep, times)
+        cols = (*cols, groups)
+        if self.cancelled:  # reached before they wrote in (model/shared_fixes.py)
+            gone = self.cancelled
+            stay = [i for i, (c, g) in enumerate(zip(self.pending_cols[0], self.pending_cols[-1],
+                                                     strict=True))
+                    if (g, c.unique_id) not in gone]
+            self.pending_t = self.pending_t[stay]
+            self.pending_cols = tuple([c[i] for i in stay] for c in self.pending_cols)
+            self.cancelled = set()
         all_t = np.concatenate([self.pending_t, new_t])
         all_cols = tuple(a + b for a, b in zip(self.pending_cols, new_cols, strict=True))
         end = 24.0 * (day + 1)
@@ -134,6 +158,10 @@ class CorrelatedProblems:
         later = [i for i, d in enumerate(due) if not d]
         self.pending_t = all_t[later]
         self.pending_cols = tuple([c[i] for i in later] for c in all_cols)
+        by_group: dict[int, list] = {}
+        for c, g in zip(self.pending_cols[0], self.pending_cols[-1], strict=True):
+            by_group.setdefault(g, []).append(c)
+        self.by_group = by_group
         alive = [i for i, d in enumerate(due) if d and all_cols[0][i].active]
         self.today = len(alive)
         if not alive:
@@ -146,8 +174,21 @@ class CorrelatedProblems:
             merged.append([both[j] for j in order])
         return merged_t[order], tuple(merged)
 
+    def pending_of(self, group: int) -> list:
+        """Customers (still customers) whose correlated ticket of ``group`` is pending: drawn,
+        due on a later day, not yet arrived."""
+        return [c for c in self.by_group.get(group, ()) if c.active]
+
+    def cancel(self, group: int, customer) -> None:
+        """``customer``'s pending ticket of ``group`` will not arrive (they were reached first)."""
+        self.by_group[group].remove(customer)
+        self.cancelled.add((group, customer.unique_id))
+        self.prevented += 1
+
     def _draw(self, raw: tuple, keep, times: np.ndarray) -> tuple:
-        """Correlated tickets caused by today's drawn tickets (those kept): times and columns."""
+        """Correlated tickets caused by today's drawn tickets (those kept): times and columns
+        (the last one their root-cause group), and the group of each kept ticket (-1: its
+        links fired none)."""
         customers, cls = raw[0], np.asarray(raw[1], dtype=np.int64)
         src = np.array([self.index[c.unique_id] for c in customers], dtype=np.int64)
         deg = self.deg[src]
@@ -166,7 +207,15 @@ class CorrelatedProblems:
             hit = keep[src_ticket]
         t = times[kept[hit]] + lag[hit] if hit.any() else np.empty(0)
         targets = [self.everyone[v] for v in nb[fires][hit].tolist()]
-        return t, (targets, *[x[hit].tolist() for x in props])
+        # a root-cause group per kept ticket whose links fired (no draw: numbering only)
+        sources = kept[hit]
+        first, inverse = np.unique(sources, return_inverse=True)
+        group_ids = self.next_group + np.arange(len(first), dtype=np.int64)
+        self.next_group += len(first)
+        groups = np.full(len(times), -1, dtype=np.int64)
+        groups[first] = group_ids
+        return (t, (targets, *[x[hit].tolist() for x in props], group_ids[inverse].tolist()),
+                groups.tolist())
 
     def _properties(self, cls: np.ndarray) -> tuple:
         """Intrinsic properties of correlated tickets of classes ``cls``."""

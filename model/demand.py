@@ -18,17 +18,24 @@ from model.population import CustomerSampler
 from model.tickets import Ticket
 
 TICKET_CONCENTRATION = 10.0  # [A] Beta a+b of a ticket's complexity around its class mean
+#: the columns :meth:`Demand.day` draws: Ticket's arguments after the id, less ``created_h``;
+#: an injector may append more (correlated problems: the root-cause group), which DayArrivals
+#: passes after ``created_h``
+N_TICKET_COLS = 9
 
 
 class DayArrivals:
-    """One day's arrivals, as columns; ``make(i)`` builds the i-th ticket record when it arrives."""
+    """One day's arrivals, as columns; ``make(i)`` builds the i-th ticket record when it arrives.
+    Columns beyond the first :data:`N_TICKET_COLS` are Ticket's optional arguments after
+    ``created_h`` (the root-cause group)."""
 
     __slots__ = ("times", "next", "_rows", "_first_id")
 
     def __init__(self, times: list[float], cols: tuple, first_id: int) -> None:
         self.times = times
         self.next = 0
-        self._rows = list(zip(*cols, times, strict=True))  # one tuple per ticket, built in C
+        n = N_TICKET_COLS  # one tuple per ticket, built in C
+        self._rows = list(zip(*cols[:n], times, *cols[n:], strict=True))
         self._first_id = first_id
 
     def __len__(self) -> int:

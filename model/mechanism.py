@@ -1,7 +1,7 @@
 """The mechanism contract: how a mechanism plugs into a run, in one place.
 
-A *mechanism* (talent, headcount planning, customers, correlated problems, the feedback loop, the
-pilot) is one class in one module, with this lifecycle:
+A *mechanism* (talent, headcount planning, customers, correlated problems and their shared fixes,
+the feedback loop, the pilot) is one class in one module, with this lifecycle:
 
 1. **Declare.** Class attributes name its switch under ``mechanisms.*`` (:attr:`Mechanism.switch`;
    the mechanism is built only when :meth:`Mechanism.enabled` says so) and the per-agent state it
@@ -52,6 +52,9 @@ class Hooks:
       it asks for by name);
     * ``repeat_odds``: at most one ``f(ticket, person) -> odds ratio`` on the avoidable extra
       steps of a ticket (relationships); ``None`` leaves the odds alone.
+    * ``resolve_factor``: at most one ``f(ticket, person) -> factor`` on the work of resolving a
+      ticket of a root-cause group (shared fixes: a solution the person can reuse); ``None``
+      leaves the work alone.
 
     Demand (once a day):
 
@@ -84,6 +87,7 @@ class Hooks:
         self.close: list[Callable] = []
         self.intake: list[Callable] = []
         self.repeat_odds: Callable | None = None
+        self.resolve_factor: Callable | None = None
         self.demand_filters: list[Callable] = []
         self.demand_injectors: list[Callable] = []
         self.arrivals: list[Callable] = []
@@ -101,6 +105,12 @@ class Hooks:
         if self.repeat_odds is not None:
             raise RuntimeError("two mechanisms registered repeat_odds")
         self.repeat_odds = fn
+
+    def set_resolve_factor(self, fn: Callable) -> None:
+        """Register the one ``resolve_factor`` function (a second one is a wiring error)."""
+        if self.resolve_factor is not None:
+            raise RuntimeError("two mechanisms registered resolve_factor")
+        self.resolve_factor = fn
 
     def draw_from(self, customers: list, scale: float) -> None:
         """Tickets are drawn over ``customers`` (prospects included), the rate times ``scale``."""

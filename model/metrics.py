@@ -161,7 +161,7 @@ def outcome_kpis(k: dict, series: pd.DataFrame, customers: pd.DataFrame | None, 
     * ``net_contribution_per_customer_year``: revenue received in the window (the daily MRR,
       expansion included) minus support cost, / customer-years;
     * ``problems_solved_or_prevented``: good closes (no reopen) + tickets prevented by fixes,
-      snippets and workflows in the window; ``support_cost_per_problem``: support cost over them;
+      snippets and workflows, and by proactive contacts (shared fixes), in the window; ``support_cost_per_problem``: support cost over them;
     * ``cost_per_good_ticket``: support cost / good closes (a ticket that never happens is not
       a loss here either: it only lowers the support cost).
     """
@@ -181,7 +181,7 @@ def outcome_kpis(k: dict, series: pd.DataFrame, customers: pd.DataFrame | None, 
     else:
         mrr = float(customers["mrr"].sum()) if customers is not None and len(customers) else 0.0
         revenue = mrr * 12.0 / 365.0 * len(w)
-    prevented = int(k.get("tickets_deflected") or 0)
+    prevented = int(k.get("tickets_deflected") or 0) + int(k.get("proactive_contacts") or 0)
     problems = int(k["good_outcomes"]) + prevented
 
     def per(x: float, n: float) -> float:

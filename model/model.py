@@ -27,13 +27,14 @@ from model.pods import check_pods
 from model.population import CustomerSampler, build_customers
 from model.recorder import Recorder
 from model.routing import make_policy
+from model.shared_fixes import SharedFixes
 from model.staffing import Planning
 from model.streams import Streams
 from model.talent import Talent
 
 #: The mechanisms, in the order of their end-of-day processes and of their daily columns. Each
 #: is built when its switch is on (``Mechanism.enabled``); every one's KPI function runs.
-MECHANISMS = (Pilot, Talent, Planning, Correlated, Customers, Feedback)
+MECHANISMS = (Pilot, Talent, Planning, Correlated, SharedFixes, Customers, Feedback)
 declare_agent_state(MECHANISMS)
 
 
@@ -222,7 +223,8 @@ class TierSimModel(mesa.Model):
 
     def _apply_hooks(self) -> None:
         """What the mechanisms registered that is set once: the demand's population and rate,
-        how many requests by name a person holds, the routing policy's odds hook."""
+        how many requests by name a person holds, the routing policy's odds and resolve-work
+        hooks."""
         h = self.hooks
         self.demand.sampler = CustomerSampler(h.population if h.population is not None
                                               else self.customers, self.cfg.product.domains)
@@ -231,6 +233,7 @@ class TierSimModel(mesa.Model):
             if desk.kind in h.hold_named:
                 desk.hold_cap = h.hold_named[desk.kind]
         self.engine.policy.repeat_odds = h.repeat_odds
+        self.engine.policy.resolve_factor = h.resolve_factor
 
     def summary(self) -> dict:
         """Run-level figures only the live mechanisms know (e.g. the pilot's work cost)."""

@@ -181,6 +181,7 @@ class Policy:
         self.wrong_fix_p = p.wrong_fix_reopen_p
         self.script_reopen_p = p.script_reopen_p
         self.repeat_odds = None  # f(ticket, person) -> odds ratio on repeat contacts (loyalty.py)
+        self.resolve_factor = None  # f(ticket, person) -> factor on the work of resolving
         self._loss: dict[tuple[str, str], float] = {}  # route -> context_loss (_edge_loss)
         self.u, self.exp, self.work_exp = draws.u, draws.exp, draws.work_exp
         self.rules = {"l1": self._l1, "l2": self._l2, "engineering": self._engineering,
@@ -233,10 +234,12 @@ class Policy:
         on-pattern ticket of a scripted class is worked from the script / knowledge base at
         ``script_time_factor`` x the work, whoever works it (L1, L2, a pod owner, a specialist);
         any other ticket takes the full work. No draw depends on the factor (common random
-        numbers)."""
-        if self.scripted[ticket.cls] and ticket.on_pattern:
-            return self._work(ticket, person, self.script_factor)
-        return self._work(ticket, person)
+        numbers). A solution the person can reuse (the ``resolve_factor`` hook: shared fixes of
+        correlated problems, model/shared_fixes.py) multiplies the work by its factor."""
+        factor = self.script_factor if self.scripted[ticket.cls] and ticket.on_pattern else 1.0
+        if self.resolve_factor is not None and ticket.group >= 0:
+            factor *= self.resolve_factor(ticket, person)
+        return self._work(ticket, person, factor)
 
     def _mult(self, person, domain: int) -> float:
         """Handle time relative to an expert: 1 + (m0 - 1)(1 - proficiency) (docs/science.md §2),

@@ -31,6 +31,8 @@ STREAM_NAMES = {
     "loyalty": "review days, renewal decisions, referrals and new logos (model/customers.py)",
     "named_requests": "whether a new ticket asks for a person by name (one draw per arrival)",
     "correlated": "correlated tickets along the customer graph (one draw per link of a drawn ticket)",
+    "shared_fixes": "whether a solver writes a correlated problem's solution down for the desk, "
+                    "and whether a resolver recognises a linked customer (model/shared_fixes.py)",
 }
 
 

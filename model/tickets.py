@@ -11,7 +11,7 @@ class Ticket:
     __slots__ = (
         # intrinsic
         "id", "customer", "cls", "domain", "complexity", "on_pattern", "needs_eng",
-        "specialist", "work_h", "eng_work_h", "created_h",
+        "specialist", "work_h", "eng_work_h", "created_h", "group",
         # history (contract columns)
         "first_start_h", "resolved_h", "wait_h", "handoffs", "explanations", "contacts",
         "reopened", "stalled", "pingpong", "eng_return", "max_level", "resolver", "named_request", "honoured",
@@ -23,7 +23,7 @@ class Ticket:
 
     def __init__(self, tid: int, customer, cls: int, domain: int, complexity: float,
                  on_pattern: bool, needs_eng: bool, specialist: bool, work_h: float,
-                 eng_work_h: float, created_h: float) -> None:
+                 eng_work_h: float, created_h: float, group: int = -1) -> None:
         self.id = tid
         self.customer = customer
         self.cls = cls
@@ -35,6 +35,7 @@ class Ticket:
         self.work_h = work_h
         self.eng_work_h = eng_work_h
         self.created_h = created_h
+        self.group = group  # root-cause group (model/customer_graph.py); -1: none
         self.first_start_h = -1.0
         self.resolved_h = -1.0
         self.wait_h = 0.0

@@ -47,13 +47,15 @@ def on_staff_exit(model, person) -> None:
 
 
 GARTNER = {"unresolved": 0.27, "high_effort": 0.37, "low_effort": 0.61}
-OTHER_MECHANISMS = ("learning", "attrition", "promotion", "hiring", "feedback")
+#: switched off by ``_cfg(isolate=True)``: talent, the feedback loop, and the shared fixes of
+#: correlated problems (which change the work and prevent tickets, like the feedback loop)
+OTHER_MECHANISMS = ("learning", "attrition", "promotion", "hiring", "feedback", "shared_fixes")
 
 
 def _cfg(design: str = "tiered", seed: int = 0, days: int = 240, warmup: int = 30,
          isolate: bool = True, **kw) -> Config:
-    """A validated config; ``isolate`` switches off the talent and feedback mechanisms so that
-    only the customer mechanisms move the outputs. ``kw``: ``a__b=value`` for ``cfg.a.b``."""
+    """A validated config; ``isolate`` switches off the talent, feedback and shared-fixes
+    mechanisms so that only the customer mechanisms move the outputs. ``kw``: ``a__b=value`` for ``cfg.a.b``."""
     c = Config(seed=seed)
     c.org.design = design
     c.sim.horizon_days, c.sim.warmup_days, c.sim.progress = days, warmup, False

@@ -185,3 +185,31 @@ def test_near_miss_closes_change_nothing_without_script_closes(near_miss_runs):
         assert on["unresolved_closes_share"] == 0
         for k in ("total_cost_per_customer_year", "retained_mrr_share", "mean_resolution_h"):
             assert on[k] == off[k], k
+
+
+@pytest.fixture(scope="module")
+def shared_fix_runs():
+    out = {}
+    for design in ("tiered", "generalist"):
+        for on in (True, False):
+            for s in SEEDS:
+                c = _cfg(design, s)
+                c.customers.problem_correlation = 0.3
+                c.mechanisms.shared_fixes = on
+                out[design, on, s] = _run(c)
+    return out
+
+
+@pytest.mark.parametrize("design", ["tiered", "generalist"])
+def test_shared_fixes_reuse_answers_and_prevent_tickets(shared_fix_runs, design):
+    """Shared fixes of correlated problems (docs/ODD.md section 7.18), problem_correlation 0.3:
+    switched on, solutions are reused and linked customers are reached before they write in, so
+    on every paired seed fewer tickets reach support and a resolved ticket takes fewer staff
+    hours; switched off, neither happens (measured, 150 days: tickets 11389 -> 11158 tiered,
+    10992 -> 10779 generalist on seed 0)."""
+    for s in SEEDS:
+        on, off = shared_fix_runs[design, True, s], shared_fix_runs[design, False, s]
+        assert on["reused_solutions"] > 0 and on["proactive_contacts"] > 0
+        assert off["reused_solutions"] == 0 and off["proactive_contacts"] == 0
+        assert on["tickets_created"] < off["tickets_created"], s
+        assert on["staff_hours_per_ticket"] < off["staff_hours_per_ticket"], s

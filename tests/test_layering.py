@@ -127,7 +127,7 @@ FLOORS: dict[str, int] = {
     # the mechanisms
     "model.demand": 2, "model.org": 2, "model.network": 2, "model.metrics": 2,
     "model.talent": 2, "model.staffing": 2, "model.feedback": 2, "model.relationships": 2,
-    "model.correlated": 2, "model.pilot": 2,
+    "model.correlated": 2, "model.shared_fixes": 2, "model.pilot": 2,
     "model.customers": 3,  # relationships is its part
     "model.model": 4,  # the Mesa model: builds the parts, installs the mechanisms
     "model.sizing": 5,  # the measuring probe: builds models before the sized one

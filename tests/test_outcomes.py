@@ -108,7 +108,9 @@ def test_summary_carries_the_outcome_accounting(small_cfg):
         assert key in s and s[key] is not None, key
     assert s["total_cost_per_customer_year"] == pytest.approx(
         s["support_cost_per_customer_year"] + s["lost_revenue_per_customer_year"])
-    assert s["problems_solved_or_prevented"] == s["good_outcomes"] + s["tickets_deflected"]
+    # prevented: deflected by fixes, snippets and workflows, or reached first (shared fixes)
+    assert s["problems_solved_or_prevented"] == (s["good_outcomes"] + s["tickets_deflected"]
+                                                 + s["proactive_contacts"])
 
 
 def test_utilisation_by_year_adds_up_to_the_window():

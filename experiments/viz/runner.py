@@ -81,6 +81,10 @@ def status_line(model: VizModel) -> str:
         bits += [f"open tickets {last.get('backlog', 0)}",
                  f"resolved on day {model.day}: {last.get('tickets_resolved', 0)}",
                  f"resolved in all: {model.recorder.n_closed}"]
+        if "reused_solutions" in last:  # shared fixes of correlated problems, so far
+            series = model.recorder.series
+            bits += [f"answers reused: {sum(r['reused_solutions'] for r in series)}",
+                     f"customers reached first: {sum(r['proactive_contacts'] for r in series)}"]
     return " · ".join(bits)
 
 
