@@ -333,6 +333,9 @@ def test_the_shipped_exports_are_what_the_script_makes(tmp_path):
             f"examples/exports/{name} differs from what experiments/tools/synth_exports.py "
             "makes now: rerun `python -m experiments.tools.synth_exports`")
         assert 500 <= shipped.count(b"\n") - 1 <= 2500
+    rows = (EXPORTS / synth_exports.FILES["generic"]).read_bytes().count(b"\n") - 1
+    assert f"the same {rows:,} tickets" in (EXPORTS / "README.md").read_text(), (
+        "examples/exports/README.md states another ticket count than the shipped files hold")
 
 
 def _reruns(config_dir: Path, name: str) -> dict[str, float]:

@@ -13,7 +13,8 @@ from model.routing import RESOLVE
 from model.shared_fixes import SharedFixes
 from model.simulate import simulate
 
-CORR = {"customers__problem_correlation": 0.3}
+#: correlated problems, with the mechanism switched on (it lands off by default for now)
+CORR = {"customers__problem_correlation": 0.3, "mechanisms__shared_fixes": True}
 
 
 def _model(small_cfg, design: str, **kw) -> TierSimModel:
@@ -178,5 +179,6 @@ def test_off_or_uncorrelated_leaves_the_outputs_alone(small_cfg):
     assert {k: v for k, v in a.items() if k not in ("wall_seconds", "config_hash")} == {
         k: v for k, v in b.items() if k not in ("wall_seconds", "config_hash")}
     assert ta["tickets"].equals(tb["tickets"])
-    model = TierSimModel(small_cfg("tiered", mechanisms__correlated_problems=False))
+    model = TierSimModel(small_cfg("tiered", mechanisms__correlated_problems=False,
+                                   mechanisms__shared_fixes=True))
     assert not any(isinstance(m, SharedFixes) for m in model.mechanisms)
