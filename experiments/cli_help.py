@@ -11,10 +11,12 @@ including those of ``--config-dir``) and ``$FLAGS_HELP`` (its own flags).
 
 from __future__ import annotations
 
+import dataclasses
+import textwrap
 from typing import Any
 
 from experiments.tools.odd_params import allowed_for, groups, unit_for
-from model.config import schema_field
+from model.config import MechanismsConfig, schema_field
 
 #: The keys ``tiersim --help`` lists, with what each means (unit, range and default come from the
 #: schema). Every key must exist in the schema (tests/test_overrides.py checks it).
@@ -52,8 +54,13 @@ MAIN_KEYS: dict[str, str] = {
     "workforce.planning.target_occupancy": "share of paid time desks are sized to be busy",
     "economics.customer_lifetime_months": "months of revenue a customer who leaves takes along",
 }
-MECHANISMS = ("handoff_overhead", "reopen", "learning", "attrition", "promotion", "hiring",
-              "planning", "feedback", "customers", "correlated_problems", "shared_fixes")
+#: every switch of ``mechanisms.*``, with its default (the schema's fields, in order)
+MECHANISMS = {f.name: f.default for f in dataclasses.fields(MechanismsConfig)}
+
+
+def _wrapped(text: str, indent: int = 39, width: int = 100) -> list[str]:
+    """``text`` wrapped to ``width`` columns, each line indented ``indent`` spaces."""
+    return [" " * indent + line for line in textwrap.wrap(text, width - indent)]
 
 
 def _defaults() -> dict[str, Any]:
@@ -106,9 +113,11 @@ def help_template() -> str:
         "__GROUPS__",
         "Main keys (KEY=VALUE) [unit; allowed values; default]:",
         *key_lines(),
-        "  mechanisms.<name>                    switch a mechanism off with "
-        "mechanisms.<name>=false [on / off; default true]:",
-        "                                       " + ", ".join(MECHANISMS),
+        "  mechanisms.<name>                    switch a mechanism on or off with "
+        "mechanisms.<name>=true|false [on / off]; on by default:",
+        *_wrapped(", ".join(k for k, on in MECHANISMS.items() if on)),
+        "                                       off by default: "
+        + ", ".join(k for k, on in MECHANISMS.items() if not on),
         "",
         "Every key, with its unit, range and source: docs/ODD.md section 9. A misspelt key, a "
         "wrong type, a value out of range or an impossible combination stops before the run "
