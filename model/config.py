@@ -375,6 +375,9 @@ class CustomersConfig:
 
 @dataclass
 class L1Config:
+    teams: int = _f(1, range=(1, 64),
+                    src="[A] L1 teams by product area (1: one L1 desk, today's model); "
+                        "BPIC 2013 has hand-offs between teams of one line (docs/ODD.md §7.8a)")
     headcount: int = _f(17, range=(0, 100000),
                          src="[A] occupancy about 0.31 at default demand; org.staffing=sized "
                              "staffs every desk to the target instead")
@@ -400,6 +403,9 @@ class L1Config:
 
 @dataclass
 class L2Config:
+    teams: int = _f(1, range=(1, 64),
+                    src="[A] L2 teams by product area, each with its own queue (1: one L2 desk, "
+                        "today's model; docs/ODD.md §7.8a)")
     headcount: int = _f(11, range=(0, 100000), src="[A] occupancy about 0.9 at default demand")
     diagnose_minutes: float = _f(30.0, range=(0.0, None), src="[A] time to confirm a bug",
                                  plausible=(15.0, 60.0), why="[A] half to double")
@@ -460,6 +466,34 @@ class HandoffConfig:
                                   plausible=(0.6, 0.95), why="[A] a fair to a near-complete note")
     reexplain_minutes: float = _f(5.0, range=(0.0, None), src="[A] staff time to re-ask the customer",
                                   plausible=(2.0, 10.0), why="[A] 0.4 to double")
+    misroute_p: float = _f(0.0, range=(0.0, 1.0),
+                           src="[A] base probability that a router (L1 triage; the intake for "
+                               "L1 teams) sends a ticket to the wrong team of a kind split into "
+                               "teams, x (1 - proficiency in the domain) x (0.5 + complexity)",
+                           plausible=(0.0, 0.6), why="[A] none to a third of complex tickets")
+    intake_proficiency: float = _f(0.0, range=(0.0, 1.0),
+                                   src="[A] the intake's reading of a new ticket when it routes "
+                                       "to one of several L1 teams (a dispatcher or the "
+                                       "customer's choice of form: the ticket's text only, 0)",
+                                   plausible=(0.0, 0.5),
+                                   why="[A] the text only, up to half an agent's reading")
+    lateral_wrong_p: float = _f(0.0, range=(0.0, 1.0),
+                                src="[A] probability that a wrong team bounces a ticket to "
+                                    "another wrong team rather than its own",
+                                plausible=(0.0, 0.4), why="[A] none to well under half")
+    lateral_context_loss: float = _f(1.0, range=(0.0, None),
+                                     src="[A] context-loss multiplier of a lateral hand-off "
+                                         "between teams of one kind (org graph edge)",
+                                     plausible=(0.5, 1.0),
+                                     why="[A] half to the same as a hand-off between lines")
+    lag_median_hours: float = _f(0.0, range=(0.0, None),
+                                 src="[A] median assignment lag (working hours) between a ticket "
+                                     "reaching a team and it being pickable there (team inbox "
+                                     "triage), lognormal; 0: none",
+                                 plausible=(0.0, 2.0), why="[A] none to a quarter of a day")
+    lag_sigma: float = _f(0.0, range=(0.0, 10.0),
+                          src="[A] log-sd of the lognormal assignment lag",
+                          plausible=(0.0, 3.0), why="[A] none to the log's skew")
 
 
 @dataclass
@@ -1006,6 +1040,9 @@ NOT_RANGED: dict[str, tuple[str, ...]] = {
     "staffing decisions, which `org.staffing=sized` sets from the load": (
         "org.l1.headcount", "org.l2.headcount", "org.engineering.headcount",
         "org.specialists.headcount"),
+    "the tiered org's team structure, a description of the organisation studied (hand-off "
+    "rates are fitted to BPIC 2013 given it) rather than a belief": (
+        "org.l1.teams", "org.l2.teams"),
     "the generalist design's own levers, which define the design compared": (
         "org.pods.count", "org.pods.size", "org.pods.breadth", "org.pods.flexible_share"),
     "used in the queueing-theory mode only (`org.escalation.mode=bernoulli`)": (
@@ -1119,6 +1156,14 @@ def _cross_checks(cfg: Config, errors: list[str]) -> None:
         if org.l2.headcount < 1 and (org.escalation.mode == "mechanistic" or org.escalation.p > 0):
             errors.append(f"org.l2.headcount = {org.l2.headcount}: must be >= 1 for design "
                           f"{org.design}")
+        for part in ("l1", "l2"):
+            c = getattr(org, part)
+            if c.teams > prod.domains:
+                errors.append(f"org.{part}.teams = {c.teams}: at most one team per product "
+                              f"domain ({prod.domains})")
+            if c.teams > 1 and org.staffing == "fixed" and 0 < c.headcount < c.teams:
+                errors.append(f"org.{part}.headcount = {c.headcount}: at least one person per "
+                              f"team (org.{part}.teams = {c.teams})")
     if org.design == "generalist":
         if org.pods.count < 1 or org.pods.size < 1:
             errors.append(f"org.pods.count = {org.pods.count}, org.pods.size = {org.pods.size}: "

@@ -31,6 +31,9 @@ STREAM_NAMES = {
     "loyalty": "review days, renewal decisions, referrals and new logos (model/customers.py)",
     "named_requests": "whether a new ticket asks for a person by name (one draw per arrival)",
     "correlated": "correlated tickets along the customer graph (one draw per link of a drawn ticket)",
+    "teams": "which team of a kind a ticket is routed to (mis-routes) and where a wrong team "
+             "bounces it (model/routing.py)",
+    "lag": "assignment lags after hand-offs (model/engine.py)",
 }
 
 
@@ -85,6 +88,25 @@ class ExpBuffer:
         i = self._i
         if i >= len(self._buf):
             self._buf = self._gen.standard_exponential(self._n).tolist()
+            i = 0
+        self._i = i + 1
+        return self._buf[i]
+
+
+class NormalBuffer:
+    """Standard normal draws in batches."""
+
+    __slots__ = ("_gen", "_buf", "_i", "_n")
+
+    def __init__(self, gen: np.random.Generator, batch: int = 4096) -> None:
+        self._gen, self._n = gen, batch
+        self._buf: list[float] = []
+        self._i = 0
+
+    def __call__(self) -> float:
+        i = self._i
+        if i >= len(self._buf):
+            self._buf = self._gen.standard_normal(self._n).tolist()
             i = 0
         self._i = i + 1
         return self._buf[i]
