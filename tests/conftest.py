@@ -71,6 +71,7 @@ TIERS = {
     "test_engine_unit.py": "unit",
     "test_desks_unit.py": "unit",
     "test_routing_unit.py": "unit",
+    "test_teams_unit.py": "unit",
     "test_calendar_unit.py": "unit",
     "test_layering.py": "unit",
     "test_stats.py": "unit",

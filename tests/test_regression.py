@@ -30,6 +30,13 @@ from conftest import make_small_cfg
 from model.simulate import simulate
 
 BASELINE = Path(__file__).resolve().parent / "baseline" / "regression.json"
+#: the same cases with the teams-by-product-area switches at their neutral values (one team per
+#: line, no mis-routes, no assignment lag): written from the model before those mechanisms
+#: existed (2026-12-03), so it checks that the neutral values reproduce that model exactly;
+#: rewritten with the main baseline by TIERSIM_UPDATE_BASELINE=1
+NEUTRAL_BASELINE = BASELINE.with_name("regression_neutral.json")
+NEUTRAL = {"org__l1__teams": 1, "org__l2__teams": 1, "org__handoff__misroute_p": 0.0,
+           "org__handoff__lateral_wrong_p": 0.0, "org__handoff__lag_median_hours": 0.0}
 UPDATE = os.environ.get("TIERSIM_UPDATE_BASELINE") == "1"
 DESIGNS = ("tiered", "generalist", "pilot", "generalist_sized")
 #: the cases that are not a design's defaults: case -> (design, extra overrides)
@@ -68,8 +75,10 @@ def digest(frame: pd.DataFrame) -> dict:
             "columns": {str(c): _column(frame[c]) for c in frame.columns}}
 
 
-def fingerprint(case: str) -> dict:
+def fingerprint(case: str, neutral: bool = False) -> dict:
     design, extra = CASES.get(case, (case, {}))
+    if neutral:
+        extra = {**extra, **NEUTRAL}
     _, summary, tables = simulate(make_small_cfg(design, **CONFIG, **extra))
     kpis = {}
     for key, value in sorted(summary.items()):
@@ -93,10 +102,28 @@ def baseline() -> dict:
     return json.loads(BASELINE.read_text())
 
 
+@pytest.fixture(scope="module")
+def neutral_baseline() -> dict:
+    if UPDATE:
+        data = {d: fingerprint(d, neutral=True) for d in DESIGNS}
+        NEUTRAL_BASELINE.write_text(json.dumps(data, indent=1) + "\n")
+    return json.loads(NEUTRAL_BASELINE.read_text())
+
+
 @pytest.mark.parametrize("design", DESIGNS)
 def test_outputs_match_the_regression_baseline(baseline, design):
-    want = baseline[design]
-    got = json.loads(json.dumps(fingerprint(design)))  # the JSON round trip the file went through
+    _compare(baseline[design], fingerprint(design), design)
+
+
+@pytest.mark.parametrize("design", DESIGNS)
+def test_neutral_team_values_reproduce_the_model_without_teams(neutral_baseline, design):
+    """One team per line, no mis-routes and no lag: the outputs of the model before teams by
+    product area, mis-routes and the assignment lag existed (NEUTRAL_BASELINE)."""
+    _compare(neutral_baseline[design], fingerprint(design, neutral=True), design)
+
+
+def _compare(want: dict, got: dict, design: str) -> None:
+    got = json.loads(json.dumps(got))  # the JSON round trip the file went through
     moved = {k: (want["summary"].get(k), v) for k, v in got["summary"].items()
              if not _same(want["summary"].get(k), v)}
     missing = sorted(set(want["summary"]) - set(got["summary"]))
