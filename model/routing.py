@@ -277,8 +277,9 @@ class Policy:
             ticket.contacts += 1
             ticket.action = ASK
             return hours + self.reexplain_h
-        area = ticket.desk.area
-        if area is not None and ticket.domain not in area:  # mis-routed: not this team's
+        desk = ticket.desk
+        if desk is not None and desk.area is not None and ticket.domain not in desk.area:
+            # mis-routed: not this team's area
             return hours + self._bounce(ticket, person)
         if not ticket.asked_info:  # the first person to look may need input from the customer
             ticket.asked_info = True
