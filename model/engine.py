@@ -385,7 +385,8 @@ class Engine:
     def _left(self, desk, person, lost_keys: list[int]) -> None:
         """``person`` left ``desk``: tickets held for them rejoin the desk's shared queues, and
         tickets queued for a key nobody there serves any more go where intake sends them now
-        (another pod's certified people, in owned designs). Queue time so far is kept."""
+        (another pod's certified people, in owned designs), except at a team by product area,
+        where they wait (its sister teams back it up). Queue time so far is kept."""
         now = self.now
         for ticket in desk.release_held(person):
             self.add_queue_time(ticket, now)
@@ -395,8 +396,10 @@ class Engine:
             desk.queued -= len(stranded)
             for ticket in stranded:
                 dst, k, preferred = self.policy.intake(ticket)
-                if dst is desk:
-                    desk.push(ticket, key, next(self._seq))  # nowhere better: wait for a hire
+                if dst is desk or desk.area is not None:
+                    # nowhere better (or a team by product area, whose sister teams back it up):
+                    # wait for a hire
+                    desk.push(ticket, key, next(self._seq))
                 else:
                     self.add_queue_time(ticket, now)
                     self.enqueue(ticket, dst, k, preferred, now)
