@@ -100,6 +100,7 @@ TIERS = {
     "test_theory.py": "validation",
     "test_directional.py": "validation",
     "test_v4.py": "validation",
+    "test_v3.py": "validation",
     # e2e
     "test_cli.py": "e2e",
     "test_sweeps.py": "e2e",
