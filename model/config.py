@@ -376,8 +376,10 @@ class CustomersConfig:
 @dataclass
 class L1Config:
     teams: int = _f(3, range=(1, 64),
-                    src="calibrated: BPIC 2013 V3 fit 2026-12-03 (experiments/calibrate.py): L1 teams by product area, each with its own queue (1: one L1 "
-                        "desk, the model before the fit; docs/ODD.md §7.8a)")
+                    src="calibrated: BPIC 2013 V3 fit 2026-12-03 (experiments/calibrate.py): "
+                        "L1 teams by product area, each with its own queue, at most one per "
+                        "product domain (1: one L1 desk, the model before the fit; "
+                        "docs/ODD.md §7.8a)")
     headcount: int = _f(17, range=(0, 100000),
                          src="[A] occupancy about 0.31 at default demand; org.staffing=sized "
                              "staffs every desk to the target instead")
@@ -404,8 +406,10 @@ class L1Config:
 @dataclass
 class L2Config:
     teams: int = _f(3, range=(1, 64),
-                    src="calibrated: BPIC 2013 V3 fit 2026-12-03 (experiments/calibrate.py): L2 teams by product area, each with its own queue (1: one L2 "
-                        "desk, the model before the fit; docs/ODD.md §7.8a)")
+                    src="calibrated: BPIC 2013 V3 fit 2026-12-03 (experiments/calibrate.py): "
+                        "L2 teams by product area, each with its own queue, at most one per "
+                        "product domain (1: one L2 desk, the model before the fit; "
+                        "docs/ODD.md §7.8a)")
     headcount: int = _f(11, range=(0, 100000), src="[A] occupancy about 0.9 at default demand")
     diagnose_minutes: float = _f(30.0, range=(0.0, None), src="[A] time to confirm a bug",
                                  plausible=(15.0, 60.0), why="[A] half to double")
@@ -1164,10 +1168,8 @@ def _cross_checks(cfg: Config, errors: list[str]) -> None:
                           f"{org.design}")
         for part in ("l1", "l2"):
             c = getattr(org, part)
-            if c.teams > prod.domains:
-                errors.append(f"org.{part}.teams = {c.teams}: at most one team per product "
-                              f"domain ({prod.domains})")
-            if c.teams > 1 and org.staffing == "fixed" and 0 < c.headcount < c.teams:
+            n = min(c.teams, prod.domains)  # at most one team per domain (model/org.py)
+            if n > 1 and org.staffing == "fixed" and 0 < c.headcount < n:
                 errors.append(f"org.{part}.headcount = {c.headcount}: at least one person per "
                               f"team (org.{part}.teams = {c.teams})")
     if org.design == "generalist":

@@ -16,6 +16,11 @@ from model.desks import Desk
 from model.pods import breadth_of, pod_certifications, pod_domain_needs, staff_for
 
 
+def team_count(part, domains: int) -> int:
+    """Teams of a line (``org.l1`` / ``org.l2``): ``teams``, at most one per product domain."""
+    return max(1, min(part.teams, domains))
+
+
 def team_names(kind: str, n: int) -> list[str]:
     """Desk names of a kind split into ``n`` teams: the kind itself for one team (today's
     single desk), else ``<kind>_0`` ... ``<kind>_<n-1>``."""
@@ -100,7 +105,7 @@ class OrgBuilder:
         """The desks of a line split into ``part.teams`` teams by product area (one desk, named
         after its kind, for one team), staffed, with lateral routes between its teams."""
         everything = tuple(range(self.domains))
-        n = part.teams
+        n = team_count(part, self.domains)
         names = team_names(kind, n)
         sizes = team_sizes(kind, n, part.headcount, self.model.sizing_load,
                            self.cfg.workforce.planning)

@@ -29,7 +29,7 @@ from collections import Counter
 
 from model.config import Config
 from model.model import TierSimModel
-from model.org import team_sizes
+from model.org import team_count, team_sizes
 from model.pods import breadth_of, pod_domain_needs, sized_pod, staff_for
 
 PROBE_SCALE = 2  # the measuring run's headcount multiple: enough that queues stay short
@@ -109,8 +109,9 @@ def sized_config(cfg: Config) -> tuple[Config, dict[str, float]]:
 
     for kind in ("l1", "l2"):  # a line split into teams: each team sized for its own load
         part = getattr(o, kind)
-        part.headcount = (sum(team_sizes(kind, part.teams, part.headcount, load, pc))
-                          if part.teams > 1 else need(kind, part.headcount))
+        n = team_count(part, cfg.product.domains)
+        part.headcount = (sum(team_sizes(kind, n, part.headcount, load, pc))
+                          if n > 1 else need(kind, part.headcount))
     o.engineering.headcount = need("engineering", o.engineering.headcount)
     o.specialists.headcount = need("specialist", o.specialists.headcount)
     needs = pod_domain_needs(cfg, load)

@@ -31,12 +31,15 @@ from model.simulate import simulate
 
 BASELINE = Path(__file__).resolve().parent / "baseline" / "regression.json"
 #: the same cases with the teams-by-product-area switches at their neutral values (one team per
-#: line, no mis-routes, no assignment lag): written from the model before those mechanisms
+#: line, no mis-routes, no assignment lag) and the earlier values of the two parameters the V3
+#: fit moved: written from the model before those mechanisms
 #: existed (2026-12-03), so it checks that the neutral values reproduce that model exactly;
 #: rewritten with the main baseline by TIERSIM_UPDATE_BASELINE=1
 NEUTRAL_BASELINE = BASELINE.with_name("regression_neutral.json")
 NEUTRAL = {"org__l1__teams": 1, "org__l2__teams": 1, "org__handoff__misroute_p": 0.0,
-           "org__handoff__lateral_wrong_p": 0.0, "org__handoff__lag_median_hours": 0.0}
+           "org__handoff__lateral_wrong_p": 0.0, "org__handoff__lag_median_hours": 0.0,
+           # the two existing parameters the V3 fit 2026-12-03 moved, at their earlier values
+           "org__wrong_fix_reopen_p": 0.08, "org__l2__push_back_p": 0.35}
 UPDATE = os.environ.get("TIERSIM_UPDATE_BASELINE") == "1"
 DESIGNS = ("tiered", "generalist", "pilot", "generalist_sized")
 #: the cases that are not a design's defaults: case -> (design, extra overrides)
