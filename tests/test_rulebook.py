@@ -212,7 +212,8 @@ def test_the_assignment_lag_applies_to_every_hand_off_in_both_designs(small_cfg,
 
 def test_the_org_graph_has_lateral_edges_with_their_context_loss(small_cfg):
     from model.org import team_areas
-    cfg = small_cfg("tiered", org__l2__teams=3, org__handoff__lateral_context_loss=0.5)
+    cfg = small_cfg("tiered", org__l1__teams=1, org__l2__teams=3,
+                    org__handoff__lateral_context_loss=0.5)
     m = TierSimModel(cfg)
     g = m.org_graph
     assert g.edges["l2_0", "l2_2"]["context_loss"] == 0.5
