@@ -408,11 +408,16 @@ class CustomersConfig:
 
 @dataclass
 class L1Config:
+    teams: int = _f(1, range=(1, 64),
+                    src="L1 teams by product area, each with its own queue, at most one per "
+                        "product domain (docs/ODD.md §7.8a); 1: one L1 desk. The BPIC 2013 V3 "
+                        "fit 2026-12-03 has 3 (experiments/calibrate.py FITTED), not yet the "
+                        "default")
     headcount: int = _f(17, range=(0, 100000),
                          src="[A] occupancy about 0.31 at default demand; org.staffing=sized "
                              "staffs every desk to the target instead")
     mandate_complexity: float = _f(0.5, range=(0.0, 1.0),
-                                   src="calibrated: BPIC 2013 level mix (experiments/calibrate.py)",
+                                   src="calibrated: BPIC 2013 level mix; kept by the V3 fit 2026-12-03 (experiments/calibrate.py)",
                                    plausible=(0.4, 0.6),
                                    why="[A] around the BPIC 2013 calibration (V3 level mix +-0.08)")
     triage_minutes: float = _f(10.0, range=(0.0, None), src="[A] L1 time before escalating",
@@ -433,15 +438,21 @@ class L1Config:
 
 @dataclass
 class L2Config:
+    teams: int = _f(1, range=(1, 64),
+                    src="L2 teams by product area, each with its own queue, at most one per "
+                        "product domain (docs/ODD.md §7.8a); 1: one L2 desk. The BPIC 2013 V3 "
+                        "fit 2026-12-03 has 3 (experiments/calibrate.py FITTED), not yet the "
+                        "default")
     headcount: int = _f(11, range=(0, 100000), src="[A] occupancy about 0.9 at default demand")
     diagnose_minutes: float = _f(30.0, range=(0.0, None), src="[A] time to confirm a bug",
                                  plausible=(15.0, 60.0), why="[A] half to double")
     push_back_p: float = _f(0.35, range=(0.0, 1.0),
-                            src="[A] within-mandate escalations sent back to L1 (BPIC 2013: 15.5 % moved down)",
+                            src="[A] within-mandate escalations sent back to L1 (BPIC 2013: 15.5 % "
+                                "moved down); the V3 fit 2026-12-03 has 0.5 (not yet the default)",
                             plausible=(0.15, 0.5),
                             why="[A] from BPIC 2013's 15.5 % moved down to half")
     false_bug_p: float = _f(0.7, range=(0.0, 1.0),
-                            src="calibrated: BPIC 2013 (V3 grid); complex non-bugs sent to "
+                            src="calibrated: BPIC 2013 (V3 grid; kept by the V3 fit 2026-12-03); complex non-bugs sent to "
                                 "engineering, x (1 - proficiency)",
                             plausible=(0.5, 0.9),
                             why="[A] around the BPIC 2013 calibration (V3 grid)")
@@ -493,6 +504,41 @@ class HandoffConfig:
                                   plausible=(0.6, 0.95), why="[A] a fair to a near-complete note")
     reexplain_minutes: float = _f(5.0, range=(0.0, None), src="[A] staff time to re-ask the customer",
                                   plausible=(2.0, 10.0), why="[A] 0.4 to double")
+    misroute_p: float = _f(0.35, range=(0.0, 1.0),
+                           src="calibrated: BPIC 2013 V3 fit 2026-12-03 (experiments/calibrate.py): base probability that a router (L1 triage; the intake "
+                               "for L1 teams) sends a ticket to the wrong team of a line split "
+                               "into teams, x (1 - proficiency in the domain) x (0.5 + "
+                               "complexity) [A: shape]; 0: no mis-routes",
+                           plausible=(0.2, 0.5), why="[A] around the V3 fit (search steps)")
+    intake_proficiency: float = _f(0.0, range=(0.0, 1.0),
+                                   src="[A] the intake's reading of a new ticket when it routes "
+                                       "to one of several L1 teams (a dispatcher or the "
+                                       "customer's choice of form: the ticket's text only, 0)",
+                                   plausible=(0.0, 0.5),
+                                   why="[A] the text only, up to half an agent's reading")
+    lateral_wrong_p: float = _f(0.4, range=(0.0, 1.0),
+                                src="calibrated: BPIC 2013 V3 fit 2026-12-03 (experiments/calibrate.py): probability that a wrong team bounces a ticket "
+                                    "to another wrong team rather than its own (the top of the "
+                                    "searched values)",
+                                plausible=(0.2, 0.6), why="[A] around the V3 fit")
+    lateral_context_loss: float = _f(1.0, range=(0.0, None),
+                                     src="[A] context-loss multiplier of a lateral hand-off "
+                                         "between teams of one kind (org graph edge)",
+                                     plausible=(0.5, 1.0),
+                                     why="[A] half to the same as a hand-off between lines")
+    lag_median_hours: float = _f(0.0, range=(0.0, None),
+                                 src="median assignment lag (working hours) between a ticket "
+                                     "reaching a team and it being pickable there (team inbox "
+                                     "triage), lognormal [A: shape]; 0: none. The BPIC 2013 V3 "
+                                     "fit 2026-12-03 has 0.25 (experiments/calibrate.py FITTED; "
+                                     "the log's transfer-queue wait: median 0.73 h, p90 58.2 h), "
+                                     "not yet the default",
+                                 plausible=(0.0, 0.5),
+                                 why="[A] none (today's default) to twice the V3 fit")
+    lag_sigma: float = _f(3.0, range=(0.0, 10.0),
+                          src="calibrated: BPIC 2013 V3 fit 2026-12-03 (experiments/calibrate.py): log-sd of the lognormal assignment lag (the top of the "
+                              "searched values; the log's p90/median alone gives 3.4)",
+                          plausible=(2.0, 3.5), why="[A] around the V3 fit and the log's skew")
 
 
 @dataclass
@@ -539,7 +585,9 @@ class OrgConfig:
     reopen_delay_hours: float = _f(48.0, range=(0.0, None), src="[A] mean delay before a reopen",
                                    plausible=(24.0, 120.0), why="[A] a day to five days")
     wrong_fix_reopen_p: float = _f(0.08, range=(0.0, 1.0),
-                                   src="[A] x (1 - proficiency); BPIC 2013 overall reopen 6.8 %",
+                                   src="[A] x (1 - proficiency); BPIC 2013 overall reopen 6.8 %; "
+                                       "the V3 fit 2026-12-03 has 1.0, the top of the range "
+                                       "(not yet the default)",
                                    plausible=(0.04, 0.16),
                                    why="[A] half to double; reopens 1-7 % overall (docs/science.md "
                                        "§2)")
@@ -1044,6 +1092,9 @@ NOT_RANGED: dict[str, tuple[str, ...]] = {
     "staffing decisions, which `org.staffing=sized` sets from the load": (
         "org.l1.headcount", "org.l2.headcount", "org.engineering.headcount",
         "org.specialists.headcount"),
+    "the tiered org's team structure, fitted to BPIC 2013 with the hand-off rates: a "
+    "description of the organisation studied rather than a belief": (
+        "org.l1.teams", "org.l2.teams"),
     "the generalist design's own levers, which define the design compared": (
         "org.pods.count", "org.pods.size", "org.pods.breadth", "org.pods.flexible_share"),
     "used in the queueing-theory mode only (`org.escalation.mode=bernoulli`)": (
@@ -1157,6 +1208,12 @@ def _cross_checks(cfg: Config, errors: list[str]) -> None:
         if org.l2.headcount < 1 and (org.escalation.mode == "mechanistic" or org.escalation.p > 0):
             errors.append(f"org.l2.headcount = {org.l2.headcount}: must be >= 1 for design "
                           f"{org.design}")
+        for part in ("l1", "l2"):
+            c = getattr(org, part)
+            n = min(c.teams, prod.domains)  # at most one team per domain (model/org.py)
+            if n > 1 and org.staffing == "fixed" and 0 < c.headcount < n:
+                errors.append(f"org.{part}.headcount = {c.headcount}: at least one person per "
+                              f"team (org.{part}.teams = {c.teams})")
     if org.design == "generalist":
         if org.pods.count < 1 or org.pods.size < 1:
             errors.append(f"org.pods.count = {org.pods.count}, org.pods.size = {org.pods.size}: "

@@ -102,6 +102,9 @@ class Desk:
         self.coverage = dict.fromkeys(keys, 0)  # members who serve each key
         self.hold_cap = 0  # tickets that may wait for one named person (0: no holding)
         self.held: dict = {}  # person -> deque of tickets waiting for that person
+        # the product domains this team owns, when its kind is split into teams by product
+        # area (org.l1.teams, org.l2.teams); None: every domain (the only team of its kind)
+        self.area: frozenset | None = None
 
     def key_for(self, ticket) -> int:
         return ticket.domain if self.by_domain else 0

@@ -8,7 +8,7 @@ reopenings. *What* happens to a ticket after a piece of work is decided by the r
 (``model/routing.py``); the engine only carries it out.
 
 Event kinds on the heap: ``FINISH`` (a person completes a piece of work), ``READY`` (a ticket
-arrives at a desk after a customer reply, a reopen delay or a hand-off), ``SHIFT`` (a shift
+arrives at a desk after a customer reply, a reopen delay or a hand-off's assignment lag), ``SHIFT`` (a shift
 starts: idle people pull queued work), ``BACKUP`` (the hourly check of sister desks' queues,
 only while backup is set: :meth:`Engine.set_backup`). Arrivals are merged in from the day's
 sorted arrival array without passing through the heap.
@@ -21,6 +21,13 @@ run out of work and at every whole working hour. The ticket stays its desk's (a 
 back there): the backup person covers one piece, as a pod-mate covers for an owner, paying the
 rebuild of an unseen ticket if someone worked it before. Tickets held for a named person are not
 taken.
+
+**Assignment lag** (one rule for every hand-off, every desk, either design; ``set_lag``): a
+ticket handed to a team becomes pickable there only after a lag, the time its team inbox takes
+to be triaged, drawn in working hours (``Engine.lag``, ``None``: no lag, the ticket is queued at
+once). It waits as a ``READY`` event and holds no one (``in_inbox`` counts it). The calendar
+hours from every hand-off to the next start of work on the ticket (lag plus queueing) are kept
+after the warm-up in ``transfer_waits`` (the log's transfer-queue wait, validation V3).
 """
 
 from __future__ import annotations
@@ -75,6 +82,9 @@ class Engine:
         self.arrivals = None  # DayArrivals for the day being run
         self.open_tickets = 0
         self.in_wait = 0  # tickets waiting for the customer or a reopen
+        self.in_inbox = 0  # tickets handed to a team, waiting out the assignment lag
+        self.lag = None  # () -> working hours of assignment lag after a hand-off (set_lag)
+        self.transfer_waits: list = []  # calendar hours from a hand-off to the next start
         self.desks: list = list(desks)
         self.plan_hooks: list = []  # f(person, ticket, t) -> extra hours for the piece starting
         self.work_hooks: list = []  # f(person, ticket, t) after each piece (hours: person.piece_h)
@@ -93,6 +103,10 @@ class Engine:
         self.sisters = {d: [s for s in group if s is not d]
                         for group in by_kind.values() if len(group) > 1 for d in group}
         self.backup_after_h = float(after_h)
+
+    def set_lag(self, lag) -> None:
+        """Give every hand-off an assignment lag: ``lag()`` draws it in working hours."""
+        self.lag = lag
 
     # --- scheduling -------------------------------------------------------------------------
     def schedule(self, t: float, kind: int, obj, extra=None) -> None:
@@ -154,8 +168,11 @@ class Engine:
             if kind == FINISH:
                 finish(obj, t)
             elif kind == READY:
-                self.in_wait -= 1
-                desk, key, preferred = extra
+                desk, key, preferred, inbox = extra
+                if inbox:
+                    self.in_inbox -= 1
+                else:
+                    self.in_wait -= 1
                 enqueue(obj, desk, key, preferred, t)
             elif kind == SHIFT:
                 self._shift_start(t)
@@ -200,6 +217,10 @@ class Engine:
             ticket.wait_h = t - ticket.created_h
         if t > ticket.enq_h:  # it waited in a queue
             self.add_queue_time(ticket, t)
+        if ticket.handoff_h >= 0.0:  # the first start since a hand-off
+            if ticket.handoff_h >= self.rec.warmup_h:
+                self.transfer_waits.append(t - ticket.handoff_h)
+            ticket.handoff_h = -1.0
         person.ticket = ticket
         hours = self.policy.plan(ticket, person, t)
         for hook in self.plan_hooks:  # work a mechanism adds to this piece (writing a workflow)
@@ -319,13 +340,20 @@ class Engine:
             ticket.context_lost = True
         self.rec.handoff(ticket, src, dst, t)
         self.rec.entered(dst.name)
+        ticket.handoff_h = t
+        if self.lag is not None:
+            lag = self.lag()
+            if lag > 0.0:  # the team's inbox: pickable once the lag has passed
+                self.in_inbox += 1
+                self.schedule(self.cal.advance(t, lag), READY, ticket, (dst, key, preferred, True))
+                return
         self.enqueue(ticket, dst, key, preferred, t)
 
     def wait_customer(self, ticket, delay_h: float, desk, key: int, preferred, t: float) -> None:
         """The ticket waits ``delay_h`` calendar hours for the customer, holding no one."""
         self.in_wait += 1
         self.rec.waiting(ticket, t)
-        self.schedule(t + delay_h, READY, ticket, (desk, key, preferred))
+        self.schedule(t + delay_h, READY, ticket, (desk, key, preferred, False))
 
     def resolve(self, ticket, person, t: float, reopen_after_h: float | None) -> None:
         """Close the ticket; if ``reopen_after_h`` is set it comes back as a new contact."""
@@ -346,7 +374,7 @@ class Engine:
         desk, key, preferred = self.policy.intake(ticket)
         self.rec.entered(desk.name)
         self.in_wait += 1
-        self.schedule(t + reopen_after_h, READY, ticket, (desk, key, preferred))
+        self.schedule(t + reopen_after_h, READY, ticket, (desk, key, preferred, False))
 
     def release(self, person) -> None:
         """A person leaves their desk (pilot end, exit): keep them off every idle register."""
@@ -357,7 +385,8 @@ class Engine:
     def _left(self, desk, person, lost_keys: list[int]) -> None:
         """``person`` left ``desk``: tickets held for them rejoin the desk's shared queues, and
         tickets queued for a key nobody there serves any more go where intake sends them now
-        (another pod's certified people, in owned designs). Queue time so far is kept."""
+        (another pod's certified people, in owned designs), except at a team by product area,
+        where they wait (its sister teams back it up). Queue time so far is kept."""
         now = self.now
         for ticket in desk.release_held(person):
             self.add_queue_time(ticket, now)
@@ -367,8 +396,10 @@ class Engine:
             desk.queued -= len(stranded)
             for ticket in stranded:
                 dst, k, preferred = self.policy.intake(ticket)
-                if dst is desk:
-                    desk.push(ticket, key, next(self._seq))  # nowhere better: wait for a hire
+                if dst is desk or desk.area is not None:
+                    # nowhere better (or a team by product area, whose sister teams back it up):
+                    # wait for a hire
+                    desk.push(ticket, key, next(self._seq))
                 else:
                     self.add_queue_time(ticket, now)
                     self.enqueue(ticket, dst, k, preferred, now)

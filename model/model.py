@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -29,7 +30,7 @@ from model.recorder import Recorder
 from model.routing import make_policy
 from model.shared_fixes import SharedFixes
 from model.staffing import Planning
-from model.streams import Streams
+from model.streams import NormalBuffer, Streams
 from model.talent import Talent
 
 #: The mechanisms, in the order of their end-of-day processes and of their daily columns. Each
@@ -114,6 +115,10 @@ class TierSimModel(mesa.Model):
         self.engine.desks = list(self.desks.values())
         if cfg.mechanisms.backup:
             self.engine.set_backup(self.engine.desks, cfg.org.backup_after_hours)
+        h = cfg.org.handoff
+        if h.lag_median_hours > 0:  # the assignment lag after every hand-off
+            normal, med, sigma = NormalBuffer(self.streams["lag"]), h.lag_median_hours, h.lag_sigma
+            self.engine.set_lag(lambda: med * math.exp(sigma * normal()))
         if cfg.org.design == "generalist":
             assign_owners(self.customers, self.pods, cfg.org.ownership == "named")
         self.engine.policy = make_policy(cfg.org.design, self)

@@ -13,7 +13,42 @@ import numpy as np
 from agents.staff import Role, SupportStaff
 from model.config import Config
 from model.desks import Desk
-from model.pods import breadth_of, pod_certifications, pod_domain_needs
+from model.pods import breadth_of, pod_certifications, pod_domain_needs, staff_for
+
+
+def team_count(part, domains: int) -> int:
+    """Teams of a line (``org.l1`` / ``org.l2``): ``teams``, at most one per product domain."""
+    return max(1, min(part.teams, domains))
+
+
+def team_names(kind: str, n: int) -> list[str]:
+    """Desk names of a kind split into ``n`` teams: the kind itself for one team (today's
+    single desk), else ``<kind>_0`` ... ``<kind>_<n-1>``."""
+    return [kind] if n <= 1 else [f"{kind}_{i}" for i in range(n)]
+
+
+def team_areas(domains: int, n: int) -> list[tuple[int, ...]]:
+    """The product domains each of ``n`` teams owns: contiguous blocks, as equal as possible
+    (the first teams take one more) [A]."""
+    base, extra = divmod(domains, n)
+    out, d = [], 0
+    for i in range(n):
+        size = base + (i < extra)
+        out.append(tuple(range(d, d + size)))
+        d += size
+    return out
+
+
+def team_sizes(kind: str, n: int, headcount: int, load: dict | None, planning) -> list[int]:
+    """People per team: with a measured load per team (``org.staffing=sized``: ``desk_<name>``
+    in ``load``) each team is sized as the desk it is, for its own load (as each pod is);
+    otherwise ``headcount`` is split as evenly as possible."""
+    names = team_names(kind, n)
+    if n > 1 and headcount > 0 and load is not None and all(f"desk_{x}" in load for x in names):
+        piece = load.get(f"piece_h_{kind}", 0.0)
+        return [staff_for(load[f"desk_{x}"], planning, piece) for x in names]
+    base, extra = divmod(headcount, n)
+    return [base + (i < extra) for i in range(n)]
 
 
 class OrgBuilder:
@@ -66,26 +101,45 @@ class OrgBuilder:
             for _ in range(o.specialists.headcount):
                 self.hire(Role.SPECIALIST, self.special, spec)
 
+    def _teams(self, kind: str, level: int, role: Role, part) -> list[str]:
+        """The desks of a line split into ``part.teams`` teams by product area (one desk, named
+        after its kind, for one team), staffed, with lateral routes between its teams."""
+        everything = tuple(range(self.domains))
+        n = team_count(part, self.domains)
+        names = team_names(kind, n)
+        sizes = team_sizes(kind, n, part.headcount, self.model.sizing_load,
+                           self.cfg.workforce.planning)
+        for name, area, size in zip(names, team_areas(self.domains, n), sizes, strict=True):
+            d = self.desk(name, kind, level)
+            if n > 1:
+                d.area = frozenset(area)
+            for _ in range(size):
+                self.hire(role, everything, d)
+        lateral = self.cfg.org.handoff.lateral_context_loss
+        for a in names:
+            for b in names:
+                if a != b:
+                    self.route(a, b, lateral)
+        return names
+
     def _tiered_core(self) -> None:
         o = self.cfg.org
-        everything = tuple(range(self.domains))
-        l1 = self.desk("l1", "l1", 1)
-        l2 = self.desk("l2", "l2", 2)
-        for _ in range(o.l1.headcount):
-            self.hire(Role.L1, everything, l1)
-        for _ in range(o.l2.headcount):
-            self.hire(Role.L2, everything, l2)
+        l1s = self._teams("l1", 1, Role.L1, o.l1)
+        l2s = self._teams("l2", 2, Role.L2, o.l2)
         self._engineering_and_specialists()
-        self.route("l1", "l2")
-        self.route("l2", "l1")
-        if "engineering" in self.desks:
-            self.route("l2", "engineering")
-            self.route("engineering", "l2")
-        if "specialists" in self.desks:
-            self.route("l2", "specialists")
+        for a in l1s:
+            for b in l2s:
+                self.route(a, b)
+                self.route(b, a)
+        for b in l2s:
             if "engineering" in self.desks:
-                self.route("specialists", "engineering")
-                self.route("engineering", "specialists")
+                self.route(b, "engineering")
+                self.route("engineering", b)
+            if "specialists" in self.desks:
+                self.route(b, "specialists")
+        if "specialists" in self.desks and "engineering" in self.desks:
+            self.route("specialists", "engineering")
+            self.route("engineering", "specialists")
 
     # --- designs ----------------------------------------------------------------------------
     def tiered(self) -> None:
@@ -119,7 +173,9 @@ class OrgBuilder:
         if "engineering" in self.desks:
             self.route("pilot_pod", "engineering", chan)
             self.route("engineering", "pilot_pod", chan)
-        self.route("pilot_pod", "l2")  # handing back at the end of the pilot
+        for name, d in list(self.desks.items()):  # handing back at the end of the pilot
+            if d.kind == "l2":
+                self.route("pilot_pod", name)
 
 
 def build_org(model, cfg: Config, gen: np.random.Generator) -> OrgBuilder:

@@ -86,7 +86,8 @@ class Pilot(Mechanism):
 
     def _start(self) -> None:
         m = self.model
-        l2 = sorted(m.desks["l2"].members, key=lambda s: (-s.mean_proficiency(), s.unique_id))
+        l2 = sorted((p for d in m.desks.values() if d.kind == "l2" for p in d.members),
+                    key=lambda s: (-s.mean_proficiency(), s.unique_id))
         pod = m.desks["pilot_pod"]
         regular = pod.keys
         for person in l2[: self.p.pod_size]:
@@ -96,11 +97,14 @@ class Pilot(Mechanism):
 
     def _end(self) -> None:
         m = self.model
-        pod, l2 = m.desks["pilot_pod"], m.desks["l2"]
-        m.engine.policy.active = False
-        pod.redirect = l2  # replies and returns for the pod now go to L2
-        for ticket in pod.drain():  # queued treated tickets are handed back to L2
-            m.engine.handoff(ticket, pod, l2, 0, None, m.engine.now, False)
+        pod, policy = m.desks["pilot_pod"], m.engine.policy
+        policy.active = False
+        # replies and returns for the pod now go to L2 (with L2 teams by product area, to the
+        # first team, which bounces a ticket outside its area to its own team like any wrong team)
+        pod.redirect = next(d for d in m.desks.values() if d.kind == "l2")
+        for ticket in pod.drain():  # queued treated tickets are handed back to their L2 team
+            m.engine.handoff(ticket, pod, policy.home_team("l2", ticket), 0, None, m.engine.now,
+                             False)
         for person in list(pod.members):
             if person.role == Role.L2:
                 person.certified = tuple(range(m.cfg.product.domains))

@@ -68,6 +68,9 @@ class RoutingParams:
     wrong_fix_reopen_p: float = 0.0
     script_reopen_p: float = 0.0
     named_ownership: bool = False  # org.ownership == "named" (generalist intake)
+    misroute_p: float = 0.0  # base probability of routing to the wrong team of a kind
+    lateral_wrong_p: float = 0.0  # a wrong team bounces it to another wrong team
+    intake_proficiency: float = 0.0  # the intake's reading of a ticket (routing to L1 teams)
 
 
 def routing_params(cfg) -> RoutingParams:
@@ -103,6 +106,9 @@ def routing_params(cfg) -> RoutingParams:
         wrong_fix_reopen_p=o.wrong_fix_reopen_p,
         script_reopen_p=o.script_reopen_p,
         named_ownership=o.ownership == "named",
+        misroute_p=h.misroute_p,
+        lateral_wrong_p=h.lateral_wrong_p,
+        intake_proficiency=h.intake_proficiency,
     )
 
 
@@ -110,17 +116,20 @@ def routing_params(cfg) -> RoutingParams:
 class Draws:
     """The random draws a policy takes, as zero-argument callables: ``u`` Uniform(0, 1)
     (decisions), ``exp`` and ``work_exp`` standard exponential (reply / reopen delays, fresh
-    work). Tests pass constants; a run draws from its named streams (``from_streams``)."""
+    work), ``team_u`` Uniform(0, 1) for the choice of a team (mis-routes and lateral bounces;
+    ``None``: ``u``). Tests pass constants; a run draws from its named streams
+    (``from_streams``)."""
 
     u: Callable[[], float]
     exp: Callable[[], float]
     work_exp: Callable[[], float]
+    team_u: Callable[[], float] | None = None
 
     @classmethod
     def from_streams(cls, streams) -> Draws:
-        """Batched draws from the ``routing``, ``replies`` and ``work`` streams."""
+        """Batched draws from the ``routing``, ``replies``, ``work`` and ``teams`` streams."""
         return cls(UniformBuffer(streams["routing"]), ExpBuffer(streams["replies"]),
-                   ExpBuffer(streams["work"]))
+                   ExpBuffer(streams["work"]), UniformBuffer(streams["teams"]))
 
 
 class _NoScripts:
@@ -184,12 +193,69 @@ class Policy:
         self.resolve_factor = None  # f(ticket, person) -> factor on the work of resolving
         self._loss: dict[tuple[str, str], float] = {}  # route -> context_loss (_edge_loss)
         self.u, self.exp, self.work_exp = draws.u, draws.exp, draws.work_exp
+        self.team_u = draws.team_u if draws.team_u is not None else draws.u
         self.rules = {"l1": self._l1, "l2": self._l2, "engineering": self._engineering,
                       "specialist": self._owner, "pod": self._owner}
         self.eng = desks.get("engineering")
-        self.l1_desk = desks.get("l1")
-        self.l2_desk = desks.get("l2")
         self.spec = desks.get("specialists")
+        self.misroute_p = p.misroute_p
+        self.lateral_p = p.lateral_wrong_p
+        self.intake_prof = p.intake_proficiency
+        # kinds split into teams by product area (desks with an ``area``): the teams, and the
+        # team that owns each domain
+        self.teams: dict[str, list] = {}
+        for d in desks.values():
+            if getattr(d, "area", None) is not None:
+                self.teams.setdefault(d.kind, []).append(d)
+        self.home: dict[str, dict] = {kind: {dom: d for d in ts for dom in d.area}
+                                      for kind, ts in self.teams.items()}
+        self.l1_desk = desks.get("l1") or (self.teams["l1"][0] if "l1" in self.teams else None)
+        self.l2_desk = desks.get("l2") or (self.teams["l2"][0] if "l2" in self.teams else None)
+
+    # --- teams by product area ----------------------------------------------------------------
+    def home_team(self, kind: str, ticket):
+        """The team of ``kind`` that owns the ticket's domain (the only desk of a kind that is
+        not split into teams)."""
+        home = self.home.get(kind)
+        if home is None:
+            return self.l1_desk if kind == "l1" else self.l2_desk
+        return home[ticket.domain]
+
+    def route_to(self, kind: str, ticket, proficiency: float):
+        """The team of ``kind`` a router whose proficiency in the ticket's domain is
+        ``proficiency`` sends it to: its home team, except that with probability
+        ``misroute_p x (1 - proficiency) x (0.5 + complexity)`` (at most 1) [A] it reads the
+        ticket wrongly and sends it to another team of the kind, uniformly. One rule wherever a
+        ticket is routed to one of several teams (L1 triage to L2 teams, the intake to L1
+        teams); no draw is taken when the kind is one desk or ``misroute_p`` is 0."""
+        home = self.home.get(kind)
+        if home is None:
+            return self.l1_desk if kind == "l1" else self.l2_desk
+        right = home[ticket.domain]
+        if self.misroute_p > 0.0:
+            p = self.misroute_p * (1.0 - proficiency) * (0.5 + ticket.complexity)
+            if self.team_u() < p:
+                return self._other_team(kind, (right,))
+        return right
+
+    def _other_team(self, kind: str, not_these: tuple):
+        others = [d for d in self.teams[kind] if d not in not_these]
+        if not others:
+            return not_these[0]
+        return others[min(int(self.team_u() * len(others)), len(others) - 1)]
+
+    def _bounce(self, ticket, person) -> float:
+        """A wrong team's person reads into the ticket (``min(work, triage)``), sees it is not
+        their area and hands it laterally: to its home team, or with ``lateral_wrong_p`` (when
+        there is another wrong team) to another wrong team, uniformly."""
+        desk = ticket.desk
+        right = self.home[desk.kind][ticket.domain]
+        dst = right
+        if (self.lateral_p > 0.0 and len(self.teams[desk.kind]) > 2
+                and self.team_u() < self.lateral_p):
+            dst = self._other_team(desk.kind, (desk, right))
+        return self._escalate(ticket, dst, 0, None,
+                              min(self._work(ticket, person), self.triage_h))
 
     # --- intake -----------------------------------------------------------------------------
     def intake(self, ticket):
@@ -212,6 +278,10 @@ class Policy:
             ticket.contacts += 1
             ticket.action = ASK
             return hours + self.reexplain_h
+        desk = ticket.desk
+        if desk is not None and desk.area is not None and ticket.domain not in desk.area:
+            # mis-routed: not this team's area
+            return hours + self._bounce(ticket, person)
         if not ticket.asked_info:  # the first person to look may need input from the customer
             ticket.asked_info = True
             if self.info_p > 0 and self.u() < self._repeat_p(self.info_p, ticket, person):
@@ -256,7 +326,9 @@ class Policy:
         if self.bernoulli:
             h = self._work(ticket, person)
             if self.u() < self.esc_p:
-                ticket.action, ticket.target = ESCALATE, (self.l2_desk, 0, None)
+                ticket.action = ESCALATE
+                ticket.target = (self.route_to("l2", ticket, person.proficiency[ticket.domain]),
+                                 0, None)
                 return h + self.writeup_h
             ticket.action = RESOLVE
             return h
@@ -266,13 +338,14 @@ class Policy:
             return self._resolve_work(ticket, person)
         triage = min(self._work(ticket, person), self.triage_h)
         if ticket.specialist or ticket.needs_eng:
-            return self._escalate(ticket, self.l2_desk, 0, None, triage)
+            return self._escalate(ticket, self.route_to("l2", ticket, prof), 0, None, triage)
         scripted = self.scripted[ticket.cls]
         if scripted and ticket.on_pattern:
             ticket.action = RESOLVE
             return self._resolve_work(ticket, person)
         if scripted and not ticket.script_failed and self.script_max > 0:
-            load = self.l1_desk.queued / max(len(self.l1_desk.members), 1)
+            desk = person.desk
+            load = desk.queued / max(len(desk.members), 1)
             if self.u() < self.script_max * load / (load + self.script_half):
                 ticket.action = SCRIPT_CLOSE  # script-shaped close of an off-pattern ticket
                 return self._work(ticket, person, self.script_factor)
@@ -282,7 +355,7 @@ class Policy:
                 and self.u() < 1.0 - self._repeat_p(1.0 - prof, ticket, person)):
             ticket.action = RESOLVE
             return self._resolve_work(ticket, person)
-        return self._escalate(ticket, self.l2_desk, 0, None, triage)
+        return self._escalate(ticket, self.route_to("l2", ticket, prof), 0, None, triage)
 
     def _l2(self, ticket, person) -> float:
         if self.bernoulli:
@@ -300,7 +373,7 @@ class Policy:
         if (ticket.complexity <= self.mandate and not ticket.pushed_back
                 and self.u() < self.push_back_p):
             ticket.pushed_back = True
-            return self._escalate(ticket, self.l1_desk, 0, None, diag)
+            return self._escalate(ticket, self.home_team("l1", ticket), 0, None, diag)
         if (not ticket.eng_checked and ticket.complexity > self.mandate and self.eng is not None
                 and self.u() < self._repeat_p(self.false_bug_p
                                               * (1.0 - person.proficiency[ticket.domain]),
@@ -315,7 +388,7 @@ class Policy:
         if not desk.members:
             # the escalating desk was dissolved (pilot end) or is empty for now: back to the
             # fallback desk if it can take the ticket's domain, else it waits for a hire
-            back = self._fallback_desk()
+            back = self._fallback_desk(ticket)
             if back is not None and back.key_for(ticket) in back.queues:
                 desk, who = back, None
         key = desk.key_for(ticket)
@@ -338,8 +411,8 @@ class Policy:
         ticket.action = RESOLVE
         return self._resolve_work(ticket, person)
 
-    def _fallback_desk(self):
-        return self.l2_desk
+    def _fallback_desk(self, ticket):
+        return self.home_team("l2", ticket)
 
     # --- after work -------------------------------------------------------------------------
     def finish(self, ticket, person, t: float) -> None:
@@ -403,7 +476,7 @@ class TieredPolicy(Policy):
     """Every ticket enters the L1 queue."""
 
     def intake(self, ticket):
-        return self.l1_desk, 0, None
+        return self.route_to("l1", ticket, self.intake_prof), 0, None
 
 
 class GeneralistPolicy(Policy):
@@ -434,7 +507,7 @@ class GeneralistPolicy(Policy):
         owner = customer.owner if self.named else None
         return desk, d, owner
 
-    def _fallback_desk(self):  # pragma: no cover - pods are never dissolved
+    def _fallback_desk(self, ticket):  # pragma: no cover - pods are never dissolved
         return self.pods[0]
 
 
@@ -452,7 +525,7 @@ class PilotPolicy(TieredPolicy):
             if ticket.specialist:
                 return self.spec, 0, None
             return self.pod, ticket.domain, None
-        return self.l1_desk, 0, None
+        return self.route_to("l1", ticket, self.intake_prof), 0, None
 
 
 POLICIES = {"tiered": TieredPolicy, "generalist": GeneralistPolicy, "pilot": PilotPolicy}

@@ -13,7 +13,9 @@ none). Pods share their load equally and each pod is sized as the desk it is, fo
 *certified* people, at least ``workforce.planning.min_domain_headcount`` [A], where R_d is the
 pod's load in d. The world the run measures is the one the model starts in: the product's
 history (``product.history_years``) is in place from day 0, so the measuring run sees the
-steady-state load, not a burn-in. With
+steady-state load, not a burn-in. A line split into teams by
+product area (``org.l1.teams``, ``org.l2.teams``) has each team sized for its own measured load
+(``desk_<name>``), as each pod is. With
 ``org.staffing=fixed`` (the default) the configured headcounts are used as they are.
 
 This module stands above the model: it builds a measuring model, then the sized one. The model
@@ -27,6 +29,7 @@ from collections import Counter
 
 from model.config import Config
 from model.model import TierSimModel
+from model.org import team_count, team_sizes
 from model.pods import breadth_of, pod_domain_needs, sized_pod, staff_for
 
 PROBE_SCALE = 2  # the measuring run's headcount multiple: enough that queues stay short
@@ -81,6 +84,8 @@ def measure_load(cfg: Config) -> dict[str, float]:
         busy_h[desk.kind] += busy
         pieces[desk.kind] += sum(p.tickets_worked - done.get(p.unique_id, 0) for p in desk.members)
         load[desk.kind] = load.get(desk.kind, 0.0) + busy / per_person_h
+        if desk.area is not None:  # one team of a line split into teams by product area
+            load[f"desk_{desk.name}"] = busy / per_person_h
     for kind, n in pieces.items():
         load[f"piece_h_{kind}"] = busy_h[kind] / n if n else 0.0
     total = sum(pod_h.values())
@@ -102,8 +107,11 @@ def sized_config(cfg: Config) -> tuple[Config, dict[str, float]]:
             return configured
         return staff_for(load.get(kind, 0.0) / share, pc, load.get(f"piece_h_{kind}", 0.0))
 
-    o.l1.headcount = need("l1", o.l1.headcount)
-    o.l2.headcount = need("l2", o.l2.headcount)
+    for kind in ("l1", "l2"):  # a line split into teams: each team sized for its own load
+        part = getattr(o, kind)
+        n = team_count(part, cfg.product.domains)
+        part.headcount = (sum(team_sizes(kind, n, part.headcount, load, pc))
+                          if n > 1 else need(kind, part.headcount))
     o.engineering.headcount = need("engineering", o.engineering.headcount)
     o.specialists.headcount = need("specialist", o.specialists.headcount)
     needs = pod_domain_needs(cfg, load)

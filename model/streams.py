@@ -33,6 +33,9 @@ STREAM_NAMES = {
     "correlated": "correlated tickets along the customer graph (one draw per link of a drawn ticket)",
     "shared_fixes": "whether a solver writes a correlated problem's solution down for the desk, "
                     "and whether a resolver recognises a linked customer (model/shared_fixes.py)",
+    "teams": "which team of a kind a ticket is routed to (mis-routes) and where a wrong team "
+             "bounces it (model/routing.py)",
+    "lag": "assignment lags after hand-offs (model/engine.py)",
 }
 
 
@@ -87,6 +90,25 @@ class ExpBuffer:
         i = self._i
         if i >= len(self._buf):
             self._buf = self._gen.standard_exponential(self._n).tolist()
+            i = 0
+        self._i = i + 1
+        return self._buf[i]
+
+
+class NormalBuffer:
+    """Standard normal draws in batches."""
+
+    __slots__ = ("_gen", "_buf", "_i", "_n")
+
+    def __init__(self, gen: np.random.Generator, batch: int = 4096) -> None:
+        self._gen, self._n = gen, batch
+        self._buf: list[float] = []
+        self._i = 0
+
+    def __call__(self) -> float:
+        i = self._i
+        if i >= len(self._buf):
+            self._buf = self._gen.standard_normal(self._n).tolist()
             i = 0
         self._i = i + 1
         return self._buf[i]

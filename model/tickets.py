@@ -18,7 +18,7 @@ class Ticket:
         # working state
         "desk", "enq_h", "queue_wh", "visits", "context", "context_lost", "needs_explain", "asked_info",
         "cost_h", "touched", "handed_from", "action", "target", "fixed", "eng_checked",
-        "pushed_back", "script_failed", "script_closed", "escalator",
+        "pushed_back", "script_failed", "script_closed", "escalator", "handoff_h",
     )
 
     def __init__(self, tid: int, customer, cls: int, domain: int, complexity: float,
@@ -69,3 +69,4 @@ class Ticket:
         self.script_failed = False
         self.script_closed = False
         self.escalator = None
+        self.handoff_h = -1.0  # when it was last handed off, until its next start (-1: not)

@@ -72,6 +72,7 @@ TIERS = {
     "test_engine_unit.py": "unit",
     "test_desks_unit.py": "unit",
     "test_routing_unit.py": "unit",
+    "test_teams_unit.py": "unit",
     "test_calendar_unit.py": "unit",
     "test_layering.py": "unit",
     "test_stats.py": "unit",
@@ -101,6 +102,7 @@ TIERS = {
     "test_theory.py": "validation",
     "test_directional.py": "validation",
     "test_v4.py": "validation",
+    "test_v3.py": "validation",
     # e2e
     "test_cli.py": "e2e",
     "test_sweeps.py": "e2e",

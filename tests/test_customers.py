@@ -173,7 +173,7 @@ def test_a_relationship_scales_the_odds_of_an_avoidable_l1_escalation():
     model = TierSimModel(_cfg("tiered", days=10, warmup=0, customers__count=5))
     pol = model.engine.policy
     cls = int(np.flatnonzero(~model.catalogue.scripted)[0])  # no script: the mandate decides
-    person = model.desks["l1"].members[0]
+    person = next(d for d in model.desks.values() if d.kind == "l1").members[0]
     person.proficiency[:] = [0.6] * len(person.proficiency)
     x = model.customers[0]
 

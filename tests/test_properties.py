@@ -78,6 +78,15 @@ def scenarios(draw, design=None, eng_share=None, spec_share=None):
         "mechanisms__handoff_overhead": draw(st.booleans()),
         "mechanisms__reopen": draw(st.booleans()),
     }
+    # teams by product area, mis-routes, lateral bounces and the assignment lag (ODD §7.8a-c)
+    o.update({
+        "org__l1__teams": draw(st.integers(1, min(domains, o["org__l1__headcount"]))),
+        "org__l2__teams": draw(st.integers(1, min(domains, l2))),
+        "org__handoff__misroute_p": draw(st.sampled_from([0.0, 0.5, 1.0])),
+        "org__handoff__lateral_wrong_p": draw(st.sampled_from([0.0, 0.5])),
+        "org__handoff__lag_median_hours": draw(st.sampled_from([0.0, 0.5, 3.0])),
+        "org__handoff__lag_sigma": draw(st.sampled_from([0.0, 2.0])),
+    })
     if o["sim__warmup_days"] >= horizon:
         o["sim__warmup_days"] = 0
     if design == "pilot":  # a short window, usually ending before the horizon (the hand-back)
@@ -356,11 +365,12 @@ def test_handoff_is_followed_by_work_at_the_receiving_desk(small_cfg, scenario):
     desks = set(model.desks)
     if cfg.org.design == "generalist":
         intake = {d for d in desks if d.startswith("pod_") or d == "specialists"}
-    elif cfg.org.design == "pilot":
-        intake = {"l1", "pilot_pod", "specialists"}
-    else:
-        intake = {"l1"}
-    redirect = {"pilot_pod": "l2"} if cfg.org.design == "pilot" else {}
+    else:  # the L1 desk or its teams (ODD §7.8a); the pilot's pod and specialists
+        intake = {n for n, d in model.desks.items() if d.kind == "l1"}
+        if cfg.org.design == "pilot":
+            intake |= {"pilot_pod", "specialists"}
+    first_l2 = next((n for n, d in model.desks.items() if d.kind == "l2"), "l2")
+    redirect = {"pilot_pod": first_l2} if cfg.org.design == "pilot" else {}
     p = cfg.org.pilot
     pilot_end_h = 24.0 * (p.start_day + p.duration_days)
     handoff_dst = {a.removeprefix("handoff_to_") for a in tables["events"]["activity"].unique()

@@ -193,3 +193,44 @@ def test_pods_work_faster_with_faster_scripts_on_paired_seeds(small_cfg):
             m.run()
             busy.append(sum(p.busy_h for p in m.staff if p.role == Role.GENERALIST))
         assert busy[1] < 0.95 * busy[0], (seed, busy)
+
+
+# --- assignment lag and teams: one rule for every hand-off in either design -----------------
+@pytest.mark.parametrize("design", ["tiered", "generalist"])
+def test_the_assignment_lag_applies_to_every_hand_off_in_both_designs(small_cfg, design):
+    """With a constant lag (sigma 0) of 2 working hours, no ticket is picked up sooner than 2
+    calendar hours after any hand-off, in either design; without it, some are."""
+    waits = {}
+    for lag in (0.0, 2.0):
+        cfg = small_cfg(design, org__handoff__lag_median_hours=lag, org__handoff__lag_sigma=0.0)
+        m = TierSimModel(cfg)
+        m.run()
+        waits[lag] = m.engine.transfer_waits
+    assert waits[2.0] and min(waits[2.0]) >= 2.0 - 1e-9
+    assert min(waits[0.0]) < 2.0
+
+
+def test_the_org_graph_has_lateral_edges_with_their_context_loss(small_cfg):
+    from model.org import team_areas
+    cfg = small_cfg("tiered", org__l1__teams=1, org__l2__teams=3,
+                    org__handoff__lateral_context_loss=0.5)
+    m = TierSimModel(cfg)
+    g = m.org_graph
+    assert g.edges["l2_0", "l2_2"]["context_loss"] == 0.5
+    assert g.edges["l1", "l2_1"]["context_loss"] == 1.0
+    assert {m.desks[n].area for n in ("l2_0", "l2_1", "l2_2")} == {
+        frozenset(a) for a in team_areas(cfg.product.domains, 3)}
+    assert sum(len(m.desks[n].members) for n in ("l2_0", "l2_1", "l2_2")) == cfg.org.l2.headcount
+
+
+@pytest.mark.parametrize("design", ["tiered", "pilot"])
+def test_teams_by_product_area_run_with_misroutes_in_the_tiered_and_pilot_designs(small_cfg,
+                                                                                  design):
+    cfg = small_cfg(design, org__l1__teams=2, org__l2__teams=3, org__handoff__misroute_p=0.5,
+                    org__handoff__lateral_wrong_p=0.3, org__handoff__lag_median_hours=0.5,
+                    org__handoff__lag_sigma=1.5)
+    m = TierSimModel(cfg)
+    m.run()
+    assert m.recorder.n_closed > 0 and m.recorder.n_handoffs > 0
+    assert any(d.kind == "l2" and d.area is not None for d in m.desks.values())
+    assert m.engine.transfer_waits

@@ -53,6 +53,8 @@ def test_sized_desks_run_near_the_target_occupancy(design):
 def test_sizing_scales_with_demand_and_keeps_zero_desks():
     base = stationary("tiered", 60)
     base.org.specialists.headcount, base.product.specialist_share = 0, 0.0
+    base.org.l1.teams = base.org.l2.teams = 1  # one desk per line: the kind's own rule (teams:
+    # tests/test_teams_unit.py and the sizing of each team below)
     low = measure_load(base)
     base.demand.tickets_per_day *= 2
     high = measure_load(base)

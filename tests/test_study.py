@@ -46,6 +46,7 @@ def test_feedback_gap_and_calibrate_configs_are_the_hand_built_ones():
     point = {"org.l1.mandate_complexity": 0.55, "org.l2.push_back_p": 0.35}
     run = calibrate.point_run(point, 1, 240)
     ref = _by_hand(1, horizon_days=240, warmup_days=60, progress=False)
+    ref.org.design, ref.org.staffing = "tiered", "sized"  # calibrate.SETTING
     ref.org.l1.mandate_complexity, ref.org.l2.push_back_p = 0.55, 0.35
     assert config_hash(study.compose(run.overrides)) == config_hash(validate(ref))
     assert run.key == {**point, "seed": 1}
@@ -59,8 +60,12 @@ def test_calibration_counts_bpic_pingpong_as_pingpong_or_an_engineering_return()
                       "resolution_h": [1.0, 2.0, 3.0, 4.0, float("nan")],
                       "handoffs": [0, 2, 2, 4, 2], "max_level": [1, 2, 3, 3, 3],
                       "pingpong": [False, True, False, True, True],
-                      "engineering_return": [False, False, True, True, True]})
-    assert calibrate.statistics(t)["pingpong_share"] == 0.75  # 3 of the 4 resolved tickets
+                      "engineering_return": [False, False, True, True, True],
+                      "reopened": [0, 1, 0, 0, 0]})
+    s = calibrate.statistics(t, [0.5, 1.0, 30.0])
+    assert s["pingpong_share"] == 0.75  # 3 of the 4 resolved tickets
+    assert s["pingpong_L3"] == 1.0 and s["handoffs_mean_L3"] == 3.0 and s["reopen_share"] == 0.25
+    assert s["transfer_wait_median_h"] == 1.0
 
 
 def test_v4_config_is_the_hand_built_one():

@@ -248,7 +248,9 @@ def test_an_l2_vacancy_promotes_an_l1_only_while_l1_waits_for_no_hire(from_short
         return sum(1 for p in model.active_staff if p.role == Role.L1)
 
     def an_l2():
-        return next(p for p in model.active_staff if p.role == Role.L2 and p.ticket is None)
+        # an idle L2 if there is one (with L2 teams and assignment lags all may be busy)
+        return min((p for p in model.active_staff if p.role == Role.L2),
+                   key=lambda p: (p.ticket is not None, p.unique_id))
 
     t.vacancies[Role.L1] = 0
     t.surplus.clear()
