@@ -425,10 +425,12 @@ def answer_text(runs: pd.DataFrame, tab: pd.DataFrame, switches: pd.DataFrame, c
     if head is not None and pd.notna(head.diff_mean):
         n = config.customers.count
         ci = ("" if pd.isna(head.ci95_low) else
-              f" (95 % interval {_usd(head.ci95_low * n, True)} to "
-              f"{_usd(head.ci95_high * n, True)})")
-        out += ["", f"For your {n:,} customers, generalist - tiered comes to about "
-                f"**{_usd(head.diff_mean * n, True)} a year**{ci} (at today's customer count; "
+              f", 95 % interval {_usd(head.ci95_low * n, True)} to "
+              f"{_usd(head.ci95_high * n, True)}")
+        total = head.diff_mean * n
+        out += ["", f"For your {n:,} customers, the generalists would cost about "
+                f"**{_usd(abs(total))} a year {'less' if total < 0 else 'more'}** than tiering "
+                f"(generalist - tiered {_usd(total, True)}{ci}; at today's customer count — "
                 "the model's customers also leave and join)."]
     out += ["", "Each difference is the mean over seeds of generalist - tiered on the same seed; "
             "the 95 % interval is a Student t-interval over the seeds. \"Cannot tell them "
