@@ -57,10 +57,13 @@ class Streams:
         return gen
 
 
-class UniformBuffer:
-    """Uniform(0,1) draws from one stream, fetched in batches to keep the hot path cheap."""
+class DrawBuffer:
+    """Draws of one distribution from one stream, fetched in batches to keep the hot path cheap:
+    the generator's method :attr:`method` (``random``, ``standard_exponential``, ...) fills the
+    batch. The subclasses name the distribution."""
 
     __slots__ = ("_gen", "_buf", "_i", "_n")
+    method = "random"
 
     def __init__(self, gen: np.random.Generator, batch: int = 4096) -> None:
         self._gen, self._n = gen, batch
@@ -70,45 +73,28 @@ class UniformBuffer:
     def __call__(self) -> float:
         i = self._i
         if i >= len(self._buf):
-            self._buf = self._gen.random(self._n).tolist()
+            self._buf = getattr(self._gen, self.method)(self._n).tolist()
             i = 0
         self._i = i + 1
         return self._buf[i]
 
 
-class ExpBuffer:
+class UniformBuffer(DrawBuffer):
+    """Uniform(0,1) draws in batches."""
+
+    __slots__ = ()
+    method = "random"
+
+
+class ExpBuffer(DrawBuffer):
     """Standard exponential draws (mean 1) in batches."""
 
-    __slots__ = ("_gen", "_buf", "_i", "_n")
-
-    def __init__(self, gen: np.random.Generator, batch: int = 4096) -> None:
-        self._gen, self._n = gen, batch
-        self._buf: list[float] = []
-        self._i = 0
-
-    def __call__(self) -> float:
-        i = self._i
-        if i >= len(self._buf):
-            self._buf = self._gen.standard_exponential(self._n).tolist()
-            i = 0
-        self._i = i + 1
-        return self._buf[i]
+    __slots__ = ()
+    method = "standard_exponential"
 
 
-class NormalBuffer:
+class NormalBuffer(DrawBuffer):
     """Standard normal draws in batches."""
 
-    __slots__ = ("_gen", "_buf", "_i", "_n")
-
-    def __init__(self, gen: np.random.Generator, batch: int = 4096) -> None:
-        self._gen, self._n = gen, batch
-        self._buf: list[float] = []
-        self._i = 0
-
-    def __call__(self) -> float:
-        i = self._i
-        if i >= len(self._buf):
-            self._buf = self._gen.standard_normal(self._n).tolist()
-            i = 0
-        self._i = i + 1
-        return self._buf[i]
+    __slots__ = ()
+    method = "standard_normal"
