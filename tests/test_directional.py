@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from model.config import Config
+from model.config import Config, set_key
 from model.simulate import simulate
 
 SEEDS = (0, 1, 2)
@@ -25,6 +25,21 @@ def _cfg(design: str, seed: int) -> Config:
 
 def _run(cfg: Config) -> dict:
     return simulate(cfg)[1]
+
+
+def _switched(designs, switch: str, **settings) -> dict:
+    """``simulate``'s (model, summary, tables) by (design, switch on, seed): each design on every
+    seed of :data:`SEEDS` with ``mechanisms.<switch>`` on and off, ``settings`` (dotted keys
+    with ``__``) applied to both."""
+    out = {}
+    for design in designs:
+        for on in (True, False):
+            for s in SEEDS:
+                c = _cfg(design, s)
+                for key, value in {**settings, f"mechanisms__{switch}": on}.items():
+                    set_key(c, key.replace("__", "."), value)
+                out[design, on, s] = simulate(c)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -112,14 +127,8 @@ def test_escalation_tax_shows_in_tiered():
 
 @pytest.fixture(scope="module")
 def backup_runs():
-    out = {}
-    for backup in (True, False):
-        for s in SEEDS:
-            c = _cfg("generalist", s)
-            c.org.staffing = "sized"
-            c.mechanisms.backup = backup
-            out[backup, s] = _run(c)
-    return out
+    runs = _switched(["generalist"], "backup", org__staffing="sized")
+    return {(on, s): summary for (_, on, s), (_, summary, _) in runs.items()}
 
 
 def test_sister_pods_backing_each_other_up_shortens_waits(backup_runs):
@@ -149,16 +158,9 @@ def test_backup_changes_nothing_in_the_tiered_design():
 
 @pytest.fixture(scope="module")
 def near_miss_runs():
-    out = {}
-    for design in ("tiered", "generalist"):
-        for on in (True, False):
-            for s in SEEDS:
-                c = _cfg(design, s)
-                c.mechanisms.near_miss_closes = on
-                _, summary, tables = simulate(c)
-                out[design, on, s] = (summary, tables["customers"],
-                                      int(tables["tickets"]["near_miss"].sum()))
-    return out
+    runs = _switched(["tiered", "generalist"], "near_miss_closes")
+    return {k: (summary, tables["customers"], int(tables["tickets"]["near_miss"].sum()))
+            for k, (_, summary, tables) in runs.items()}
 
 
 def test_a_near_miss_close_is_an_unresolved_episode(near_miss_runs):
@@ -189,15 +191,8 @@ def test_near_miss_closes_change_nothing_without_script_closes(near_miss_runs):
 
 @pytest.fixture(scope="module")
 def shared_fix_runs():
-    out = {}
-    for design in ("tiered", "generalist"):
-        for on in (True, False):
-            for s in SEEDS:
-                c = _cfg(design, s)
-                c.customers.problem_correlation = 0.3
-                c.mechanisms.shared_fixes = on
-                out[design, on, s] = _run(c)
-    return out
+    runs = _switched(["tiered", "generalist"], "shared_fixes", customers__problem_correlation=0.3)
+    return {k: summary for k, (_, summary, _) in runs.items()}
 
 
 @pytest.mark.parametrize("design", ["tiered", "generalist"])
